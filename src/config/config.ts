@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { parseDuration } from './duration.js';
+
+export type Environment = Record<string, string | undefined>;
+
+export interface Config {
+  readonly nodeEnv: string;
+  readonly isProduction: boolean;
+  readonly isDevelopment: boolean;
+  readonly port: number;
+  readonly host: string;
+  /** null: start an embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | null;
+  /** null: sessions are kept in PostgreSQL. */
+  readonly redisUrl: string | null;
+  /** Prefix of every Redis key this gateway writes. */
+  readonly redisKeyPrefix: string;
+  readonly dataDir: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  /** PEM from JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE; null: a key is generated once and kept in the database. */
+  readonly jwtPrivateKeyPem: string | null;
+  readonly accessTokenTtlMs: number;
+  readonly accessTokenScope: string;
+  readonly refreshTokenTtlMs: number;
+  readonly sessionIdleTtlMs: number | null;
+  readonly refreshReuseGraceMs: number;
+  readonly bcryptCost: number;
+  readonly trustProxy: boolean;
+  readonly introspection: boolean;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * The one place that reads configuration. Collects every bad variable and throws one ConfigError
+ * with a line per variable, so an operator fixes them all in one go.
+ */
+export function loadConfig(env: Environment): Config {
+  const problems: string[] = [];
+  const read = <T>(name: string, fallback: T, parse: (raw: string) => T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    try {
+      return parse(raw.trim());
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+      return fallback;
+    }
+  };
+
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
+  const isProduction = nodeEnv === 'production';
+
+  const config: Config = {
+    nodeEnv,
+    isProduction,
+    isDevelopment: nodeEnv === 'development',
+    port: read('PORT', 4000, (raw) => integer(raw, 0, 65_535)),
+    host: read('HOST', '127.0.0.1', (raw) => raw),
+    databaseUrl: read('DATABASE_URL', null, (raw) => url(raw, ['postgres:', 'postgresql:'])),
+    redisUrl: read('REDIS_URL', null, (raw) => url(raw, ['redis:', 'rediss:'])),
+    redisKeyPrefix: read('REDIS_KEY_PREFIX', 'auth:', (raw) => raw),
+    dataDir: read('DATA_DIR', '.data', (raw) => raw),
+    jwtIssuer: read('JWT_ISSUER', 'auth-gateway', (raw) => raw),
+    jwtAudience: read('JWT_AUDIENCE', 'graphql', (raw) => raw),
+    jwtPrivateKeyPem: readPrivateKey(env, problems),
+    accessTokenTtlMs: read('ACCESS_TOKEN_TTL', parseDuration('15m'), positiveDuration),
+    accessTokenScope: read('ACCESS_TOKEN_SCOPE', 'user', scope),
+    refreshTokenTtlMs: read('REFRESH_TOKEN_TTL', parseDuration('14d'), positiveDuration),
+    sessionIdleTtlMs: read('SESSION_IDLE_TTL', null, positiveDuration),
+    refreshReuseGraceMs: read('REFRESH_REUSE_GRACE', parseDuration('10s'), parseDuration),
+    bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
+    trustProxy: read('TRUST_PROXY', false, boolean),
+    introspection: read('INTROSPECTION', !isProduction, boolean),
+    logLevel: read('LOG_LEVEL', 'info', (raw) => oneOf(raw, LOG_LEVELS)),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function readPrivateKey(env: Environment, problems: string[]): string | null {
+  const inline = env.JWT_PRIVATE_KEY?.trim();
+  const file = env.JWT_PRIVATE_KEY_FILE?.trim();
+  if (inline && file) {
+    problems.push('JWT_PRIVATE_KEY_FILE: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both');
+    return null;
+  }
+  if (inline) return inline.replace(/\\n/g, '\n');
+  if (!file) return null;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`JWT_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return null;
+  }
+}
+
+function integer(raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new Error(`expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new Error(`expected a number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function positiveDuration(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms <= 0) throw new Error('must be longer than zero');
+  return ms;
+}
+
+function boolean(raw: string): boolean {
+  const value = raw.toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new Error(`expected true or false, got "${raw}"`);
+}
+
+function oneOf(raw: string, allowed: string[]): string {
+  if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+function scope(raw: string): string {
+  const tokens = raw.split(/\s+/);
+  if (!tokens.every((t) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(t))) throw new Error('expected space-separated scope names');
+  return tokens.join(' ');
+}
+
+function url(raw: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error('expected a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`);
+  return raw;
+}

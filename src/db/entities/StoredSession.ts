@@ -1,0 +1,44 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { User } from './User.js';
+
+/** A session of the PostgreSQL session store (used when no Redis is configured). */
+@Entity({ tableName: 'sessions' })
+@Index({ properties: ['expiresAt'] })
+export class StoredSession {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: true })
+  user!: User;
+
+  /** SHA-256 of the live refresh token; the token itself is never stored. */
+  @Property({ type: 'text' })
+  currentHash!: string;
+
+  /** SHA-256 of the refresh token rotated out last, for the concurrent-refresh grace window. */
+  @Property({ type: 'text', nullable: true })
+  previousHash!: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt!: Date | null;
+
+  /** Per-session key that derives each next refresh token from the one before. */
+  @Property({ type: 'text' })
+  rotationKey!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime' })
+  lastUsedAt!: Date;
+
+  /** When storage may drop the row (the absolute lifetime at issue time). */
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  @Property({ type: 'text', nullable: true })
+  userAgent!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  ip!: string | null;
+}

@@ -1,0 +1,33 @@
+import { Collection } from '@mikro-orm/core';
+import { Entity, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { OAuthIdentity } from './OAuthIdentity.js';
+
+/** An account. Not a GraphQL type: the API maps it, so the password hash can never leak. */
+@Entity({ tableName: 'users' })
+export class User {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  /** Normalised (trimmed, lower-case); null for a social account whose provider gave none. */
+  @Property({ type: 'text', nullable: true, unique: true })
+  email!: string | null;
+
+  @Property({ type: 'boolean', default: false })
+  emailVerified!: boolean;
+
+  /** bcrypt hash; null for an account that signs in only through a provider. */
+  @Property({ type: 'text', nullable: true })
+  passwordHash!: string | null;
+
+  @Property({ type: 'text' })
+  nickname!: string;
+
+  @OneToMany(() => OAuthIdentity, (identity) => identity.user)
+  identities = new Collection<OAuthIdentity>(this);
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,8 @@
+import { OAuthIdentity } from './OAuthIdentity.js';
+import { SigningKey } from './SigningKey.js';
+import { StoredSession } from './StoredSession.js';
+import { User } from './User.js';
+
+export { OAuthIdentity, SigningKey, StoredSession, User };
+
+export const ENTITIES = [User, OAuthIdentity, SigningKey, StoredSession];

@@ -1,0 +1,32 @@
+import { defineConfig } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { ENTITIES } from './entities/index.js';
+
+/**
+ * MikroORM settings for one database. Migrations are listed explicitly (migrations/index.ts, kept
+ * by `npm run migration:create`) so the same list runs from TypeScript in tests and from the build.
+ */
+export function ormConfig(databaseUrl: string) {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: ENTITIES,
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    debug: false,
+    allowGlobalContext: false,
+    pool: { min: 0, max: 10, idleTimeoutMillis: 30_000 },
+    // Fail fast when PostgreSQL is down or frozen instead of the driver's long default waits.
+    driverOptions: { connectionTimeoutMillis: 1_500, query_timeout: 1_800 },
+    migrations: {
+      path: 'migrations',
+      pathTs: 'migrations',
+      emit: 'ts',
+      snapshot: false,
+      migrationsList: MIGRATIONS,
+      silent: true,
+    },
+  });
+}

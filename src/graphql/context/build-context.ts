@@ -1,0 +1,48 @@
+import { AuthError } from '../../errors/auth-error.js';
+import type { AccessTokens } from '../../services/access-tokens.js';
+import type { ClientInfo, Sessions } from '../../services/sessions.js';
+import type { MikroORM } from '../../infra/orm.js';
+import { UserRepository } from '../../stores/user-repository.js';
+import { readBearer } from './bearer.js';
+import type { GatewayContext, Login } from './context.js';
+import { LoginState } from './login-state.js';
+
+export interface ContextDependencies {
+  accessTokens: AccessTokens;
+  sessions: Sessions;
+  orm: MikroORM;
+}
+
+export interface RequestFacts {
+  authorization: string | undefined;
+  client: ClientInfo;
+}
+
+/**
+ * Builds one request's context. Never throws: a throwing context function is an HTTP 500 in
+ * Apollo, and a bad token must only mark the state, not fail the request.
+ */
+export function createContextBuilder(deps: ContextDependencies) {
+  return async (request: RequestFacts): Promise<GatewayContext> => ({
+    login: await decideLogin(deps, request.authorization),
+    users: new UserRepository(deps.orm.em.fork()),
+    client: request.client,
+  });
+}
+
+async function decideLogin(deps: ContextDependencies, authorization: string | undefined): Promise<Login> {
+  const bearer = readBearer(authorization);
+  if (bearer.kind === 'absent') return { state: LoginState.AUTHORIZATION_NOT_FOUND, claims: null };
+  if (bearer.kind === 'other-scheme') return { state: LoginState.TOKEN_TYPE_MISMATCH, claims: null };
+  if (bearer.kind === 'malformed') return { state: LoginState.TOKEN_INVALID, claims: null };
+  const check = deps.accessTokens.verify(bearer.token);
+  if (check.status === 'invalid') return { state: LoginState.TOKEN_INVALID, claims: null };
+  if (check.status === 'expired') return { state: LoginState.TOKEN_EXPIRED, claims: check.claims };
+  try {
+    const live = await deps.sessions.isLive(check.claims.sessionId);
+    return { state: live ? LoginState.AUTHENTICATED : LoginState.SESSION_REVOKED, claims: check.claims };
+  } catch (error) {
+    const failure = error instanceof AuthError ? error : new AuthError('SERVICE_UNAVAILABLE', { detail: String(error) });
+    return { state: 'UNDECIDED', claims: check.claims, failure };
+  }
+}

@@ -1,0 +1,25 @@
+import { Field, InputType } from 'type-graphql';
+
+// Shapes only: the rules (email format, password size, nickname) live in the credential policy,
+// checked by the services so every entry point obeys them.
+
+@InputType()
+export class SignUpInput {
+  @Field()
+  email!: string;
+
+  @Field()
+  password!: string;
+
+  @Field()
+  nickname!: string;
+}
+
+@InputType()
+export class SignInInput {
+  @Field()
+  email!: string;
+
+  @Field()
+  password!: string;
+}

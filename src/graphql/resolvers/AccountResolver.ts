@@ -1,0 +1,30 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { PasswordAuth } from '../../services/password-auth.js';
+import type { GatewayContext } from '../context/context.js';
+import { requireUser } from '../context/context.js';
+import { SignInInput, SignUpInput } from '../inputs/credentials.js';
+import { AuthPayload } from '../types/AuthPayload.js';
+import { signedInPayload, toUserView } from '../types/mappers.js';
+import { UserView } from '../types/UserView.js';
+
+@Resolver()
+export class AccountResolver {
+  constructor(private readonly passwordAuth: PasswordAuth) {}
+
+  @Mutation(() => AuthPayload, { description: 'Creates a password account and signs it in.' })
+  async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: GatewayContext): Promise<AuthPayload> {
+    return signedInPayload(await this.passwordAuth.signUp(ctx.users, input, ctx.client));
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Signs in with email and password.' })
+  async signIn(@Arg('input', () => SignInInput) input: SignInInput, @Ctx() ctx: GatewayContext): Promise<AuthPayload> {
+    return signedInPayload(await this.passwordAuth.signIn(ctx.users, input, ctx.client));
+  }
+
+  @Query(() => UserView, { nullable: true, description: 'The signed-in user; UNAUTHENTICATED (with loginState) otherwise.' })
+  async me(@Ctx() ctx: GatewayContext): Promise<UserView | null> {
+    const { userId } = requireUser(ctx);
+    const user = await ctx.users.findById(userId);
+    return user && toUserView(user, userId);
+  }
+}

@@ -1,0 +1,47 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { AuthError } from '../../errors/auth-error.js';
+import type { Sessions } from '../../services/sessions.js';
+import type { GatewayContext } from '../context/context.js';
+import { loginStateOf, requireUser } from '../context/context.js';
+import { LoginState } from '../types/enums.js';
+import { AuthPayload } from '../types/AuthPayload.js';
+import { toAuthPayload } from '../types/mappers.js';
+
+@Resolver()
+export class SessionResolver {
+  constructor(private readonly sessions: Sessions) {}
+
+  @Query(() => LoginState, { description: 'What the gateway decided about this request\'s Authorization header. Never an error.' })
+  loginState(@Ctx() ctx: GatewayContext): LoginState {
+    return loginStateOf(ctx);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Trades a refresh token for a new token pair; the old refresh token stops working.' })
+  async refresh(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: GatewayContext): Promise<AuthPayload> {
+    const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null);
+    const user = await ctx.users.findById(tokens.userId);
+    // The user was deleted between the session lookup and now: its sessions go with it.
+    if (!user) throw new AuthError('INVALID_REFRESH_TOKEN');
+    return toAuthPayload(user, tokens, false);
+  }
+
+  @Mutation(() => Boolean, {
+    description: 'Ends the session of the access token (every session with allDevices), or of the refresh token when the access token is no longer valid. False when it was already gone.',
+  })
+  async logout(
+    // type-graphql lists arguments in reverse order of the parameters: this yields the contract's
+    // `logout(refreshToken: String, allDevices: Boolean = false)`.
+    @Arg('allDevices', () => Boolean, { nullable: true, defaultValue: false }) allDevices: boolean,
+    @Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<boolean> {
+    const state = loginStateOf(ctx);
+    if (state !== LoginState.AUTHENTICATED) {
+      if (refreshToken) return this.sessions.endByRefreshToken(refreshToken);
+      // The access token is genuine but its session is already gone.
+      if (state === LoginState.SESSION_REVOKED) return false;
+    }
+    const { userId, sessionId } = requireUser(ctx);
+    return allDevices ? this.sessions.endAll(userId) : this.sessions.end(sessionId);
+  }
+}

@@ -1,0 +1,26 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { UserView } from './UserView.js';
+
+@ObjectType()
+export class AuthPayload {
+  @Field()
+  accessToken!: string;
+
+  @Field()
+  refreshToken!: string;
+
+  @Field({ description: 'Always "Bearer".' })
+  tokenType!: string;
+
+  @Field(() => Int, { description: 'Access token lifetime in seconds.' })
+  expiresIn!: number;
+
+  @Field(() => Int, { description: 'Seconds until this refresh token expires.' })
+  refreshExpiresIn!: number;
+
+  @Field(() => UserView)
+  user!: UserView;
+
+  @Field()
+  isNewUser!: boolean;
+}

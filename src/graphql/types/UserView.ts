@@ -1,0 +1,28 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { OAuthProvider } from './enums.js';
+
+/** The API's view of a user; filled by toUserView, never by the entity itself. */
+@Directive('@key(fields: "id")')
+@ObjectType('User')
+export class UserView {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Only to the user themself; null for anyone else.' })
+  email!: string | null;
+
+  @Field()
+  emailVerified!: boolean;
+
+  @Field()
+  nickname!: string;
+
+  @Field(() => [OAuthProvider])
+  providers!: OAuthProvider[];
+
+  @Field()
+  hasPassword!: boolean;
+
+  @Field()
+  createdAt!: Date;
+}

@@ -1,0 +1,35 @@
+import type { User } from '../../db/entities/index.js';
+import type { SignedIn } from '../../services/password-auth.js';
+import type { TokenPair } from '../../services/sessions.js';
+import { AuthPayload } from './AuthPayload.js';
+import { OAuthProvider } from './enums.js';
+import { UserView } from './UserView.js';
+
+/** The GraphQL view of a user; the email only when the viewer is that user. */
+export function toUserView(user: User, viewerId: string | null): UserView {
+  return Object.assign(new UserView(), {
+    id: user.id,
+    email: viewerId === user.id ? user.email : null,
+    emailVerified: user.emailVerified,
+    nickname: user.nickname,
+    providers: user.identities.getItems().map((identity) => identity.provider as OAuthProvider),
+    hasPassword: user.passwordHash !== null,
+    createdAt: user.createdAt,
+  });
+}
+
+export function toAuthPayload(user: User, tokens: TokenPair, isNewUser: boolean): AuthPayload {
+  return Object.assign(new AuthPayload(), {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: tokens.expiresIn,
+    refreshExpiresIn: tokens.refreshExpiresIn,
+    user: toUserView(user, tokens.userId),
+    isNewUser,
+  });
+}
+
+export function signedInPayload(result: SignedIn): AuthPayload {
+  return toAuthPayload(result.user, result.tokens, result.isNewUser);
+}

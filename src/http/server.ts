@@ -1,0 +1,50 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../infra/logger.js';
+import { sendJson } from './respond.js';
+
+export interface Readiness {
+  /** Names of the backing services that did not answer; empty when ready. */
+  down: string[];
+}
+
+export interface HttpRoutes {
+  graphql(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void>;
+  jwks(): object;
+  readiness(): Promise<Readiness>;
+}
+
+// Routers poll JWKS; five minutes keeps them current without hammering us.
+const JWKS_CACHE = 'public, max-age=300, stale-while-revalidate=60';
+
+/** The one HTTP server: /graphql, /healthz, /readyz and /.well-known/jwks.json. */
+export function createHttpServer(routes: HttpRoutes, log: Logger): Server {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://gateway.invalid');
+    route(routes, request, response, url).catch((error: unknown) => {
+      log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
+      if (!response.headersSent) sendJson(response, 500, { error: 'internal server error' });
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+async function route(routes: HttpRoutes, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  const method = request.method ?? 'GET';
+  switch (url.pathname) {
+    case '/graphql':
+      return routes.graphql(request, response, url);
+    case '/healthz':
+      return sendJson(response, 200, { status: 'ok' });
+    case '/readyz': {
+      const { down } = await routes.readiness();
+      return sendJson(response, down.length === 0 ? 200 : 503, down.length === 0 ? { status: 'ready' } : { status: 'unavailable', down });
+    }
+    case '/.well-known/jwks.json':
+      if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+      return sendJson(response, 200, routes.jwks(), { 'cache-control': JWKS_CACHE });
+    default:
+      return sendJson(response, 404, { error: 'not found' });
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../infra/clock.js';
+import { SIGNING_ALGORITHM, type PublicJwk, type SigningKeyPair } from './signing-keys.js';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** What a verified access token says. */
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  scope: string;
+}
+
+export type AccessTokenCheck =
+  | { status: 'valid'; claims: AccessClaims }
+  | { status: 'expired'; claims: AccessClaims }
+  | { status: 'invalid' };
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+/** Issues and verifies ES256 access tokens (RFC 9068 shape: typ at+jwt, iss, aud, sub, sid, jti, scope). */
+export class AccessTokens {
+  private readonly byKid: Map<string, SigningKeyPair>;
+
+  constructor(
+    private readonly signingKey: SigningKeyPair,
+    private readonly config: Pick<Config, 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlMs' | 'accessTokenScope'>,
+    private readonly clock: Clock,
+  ) {
+    this.byKid = new Map([[signingKey.kid, signingKey]]);
+  }
+
+  /** The public keys that verify our tokens, as served at /.well-known/jwks.json. */
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: [...this.byKid.values()].map((key) => key.jwk) };
+  }
+
+  issue(userId: string, sessionId: string): IssuedAccessToken {
+    const iat = Math.floor(this.clock.now() / 1000);
+    const expiresIn = Math.floor(this.config.accessTokenTtlMs / 1000);
+    const payload = {
+      iss: this.config.jwtIssuer,
+      aud: this.config.jwtAudience,
+      sub: userId,
+      sid: sessionId,
+      jti: randomUUID(),
+      scope: this.config.accessTokenScope,
+      iat,
+      exp: iat + expiresIn,
+    };
+    const token = jwt.sign(payload, this.signingKey.privateKey, {
+      algorithm: SIGNING_ALGORITHM,
+      keyid: this.signingKey.kid,
+      header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+    });
+    return { token, expiresIn };
+  }
+
+  /**
+   * Signature first, then every claim, and expiry last: a forged or foreign token is `invalid`
+   * even when it is also past its `exp`. Never throws.
+   */
+  verify(token: string): AccessTokenCheck {
+    const kid = (jwt.decode(token, { complete: true })?.header as { kid?: unknown } | undefined)?.kid;
+    // Only our own keys, by kid: no jku, x5u or embedded jwk is ever followed.
+    const key = typeof kid === 'string' ? this.byKid.get(kid) : undefined;
+    if (!key) return { status: 'invalid' };
+    let decoded: jwt.Jwt;
+    try {
+      decoded = jwt.verify(token, key.publicKey, {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: this.config.jwtIssuer,
+        audience: this.config.jwtAudience,
+        complete: true,
+        // Expiry is judged below, after the type and claim checks, on the injected clock.
+        ignoreExpiration: true,
+        clockTimestamp: Math.floor(this.clock.now() / 1000),
+      });
+    } catch {
+      return { status: 'invalid' };
+    }
+    const payload = decoded.payload as jwt.JwtPayload;
+    // jsonwebtoken accepts a token without exp unless told otherwise: require it here.
+    if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
+      return { status: 'invalid' };
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.scope !== 'string') {
+      return { status: 'invalid' };
+    }
+    const claims = { userId: payload.sub, sessionId: payload.sid, scope: payload.scope };
+    return payload.exp * 1000 <= this.clock.now() ? { status: 'expired', claims } : { status: 'valid', claims };
+  }
+}

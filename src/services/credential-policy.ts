@@ -1,0 +1,40 @@
+import { isEmail } from 'class-validator';
+import { badInput } from '../errors/auth-error.js';
+
+export const EMAIL_MAX_LENGTH = 254;
+export const PASSWORD_MIN_LENGTH = 8;
+/** bcrypt reads at most 72 bytes; longer passwords are refused instead of silently truncated. */
+export const PASSWORD_MAX_BYTES = 72;
+export const NICKNAME_MAX_LENGTH = 50;
+
+/** Trimmed and lower-cased, so one mailbox maps to one account. Caps length before any other work. */
+export function normalizeEmail(raw: string): string {
+  if (raw.length > EMAIL_MAX_LENGTH * 2) throw badInput('email', `Email must be at most ${EMAIL_MAX_LENGTH} characters.`);
+  const email = raw.trim().toLowerCase();
+  if (email.length > EMAIL_MAX_LENGTH) throw badInput('email', `Email must be at most ${EMAIL_MAX_LENGTH} characters.`);
+  if (!isEmail(email)) throw badInput('email', 'Email is not a valid address.');
+  return email;
+}
+
+/** Checks the size limits every password obeys, before any hashing. */
+export function checkPasswordSize(password: string): void {
+  if (password.length > PASSWORD_MAX_BYTES || Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
+    throw badInput('password', `Password must be at most ${PASSWORD_MAX_BYTES} bytes.`);
+  }
+}
+
+/** The rules for a new password. */
+export function checkNewPassword(password: string): void {
+  checkPasswordSize(password);
+  if ([...password].length < PASSWORD_MIN_LENGTH) {
+    throw badInput('password', `Password must be at least ${PASSWORD_MIN_LENGTH} characters.`);
+  }
+}
+
+export function normalizeNickname(raw: string): string {
+  const nickname = raw.trim();
+  if (nickname.length === 0) throw badInput('nickname', 'Nickname must not be empty.');
+  if ([...nickname].length > NICKNAME_MAX_LENGTH) throw badInput('nickname', `Nickname must be at most ${NICKNAME_MAX_LENGTH} characters.`);
+  if (/\p{Cc}/u.test(nickname)) throw badInput('nickname', 'Nickname must not contain control characters.');
+  return nickname;
+}

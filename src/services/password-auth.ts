@@ -1,0 +1,49 @@
+import { AuthError } from '../errors/auth-error.js';
+import type { Clock } from '../infra/clock.js';
+import type { User } from '../db/entities/index.js';
+import type { UserRepository } from '../stores/user-repository.js';
+import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
+import type { Passwords } from './passwords.js';
+import type { ClientInfo, Sessions, TokenPair } from './sessions.js';
+
+export interface SignedIn {
+  user: User;
+  tokens: TokenPair;
+  isNewUser: boolean;
+}
+
+/** Email + password sign-up and sign-in. */
+export class PasswordAuth {
+  constructor(
+    private readonly passwords: Passwords,
+    private readonly sessions: Sessions,
+    private readonly clock: Clock,
+  ) {}
+
+  async signUp(users: UserRepository, input: { email: string; password: string; nickname: string }, client: ClientInfo): Promise<SignedIn> {
+    // Every check runs before bcrypt, so oversized or malformed input costs nothing.
+    const email = normalizeEmail(input.email);
+    checkNewPassword(input.password);
+    const nickname = normalizeNickname(input.nickname);
+    if (await users.findByEmail(email)) throw new AuthError('EMAIL_TAKEN');
+    const passwordHash = await this.passwords.hash(input.password);
+    const user = await users.create({ email, passwordHash, nickname }, new Date(this.clock.now()));
+    try {
+      return { user, tokens: await this.sessions.start(user.id, client), isNewUser: true };
+    } catch (error) {
+      // No half-written sign-up: without a session the account goes too, so a retry can succeed.
+      await users.remove(user);
+      throw error;
+    }
+  }
+
+  /** Unknown email, wrong password and password-less account all fail alike, in about the same time. */
+  async signIn(users: UserRepository, input: { email: string; password: string }, client: ClientInfo): Promise<SignedIn> {
+    const email = normalizeEmail(input.email);
+    checkPasswordSize(input.password);
+    const user = await users.findByEmail(email);
+    const matches = await this.passwords.matches(input.password, user?.passwordHash ?? null);
+    if (!user || !matches) throw new AuthError('INVALID_CREDENTIALS');
+    return { user, tokens: await this.sessions.start(user.id, client), isNewUser: false };
+  }
+}
