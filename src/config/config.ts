@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
+import { parseEs256PrivateKey } from './es256-key.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -95,8 +96,21 @@ function readPrivateKey(env: Environment, problems: string[]): string | null {
     problems.push('JWT_PRIVATE_KEY_FILE: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both');
     return null;
   }
-  if (inline) return inline.replace(/\\n/g, '\n');
-  if (!file) return null;
+  if (!inline && !file) return null;
+  const name = inline ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE';
+  // An inline key may carry its line breaks as \n escapes (one-line environment files).
+  const pem = inline ? inline.replace(/\\n/g, '\n') : readKeyFile(file!, problems);
+  if (pem === null) return null;
+  try {
+    parseEs256PrivateKey(pem);
+    return pem;
+  } catch (error) {
+    problems.push(`${name}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+function readKeyFile(file: string, problems: string[]): string | null {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {

@@ -21,3 +21,11 @@ export async function connectRedis(url: string): Promise<Redis> {
   await client.connect();
   return client;
 }
+
+/** Closes politely when Redis answers, and at once when it does not (quit would wait on a dead server). */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    await client.quit().catch(() => undefined);
+  }
+  client.disconnect();
+}

@@ -21,6 +21,9 @@ export interface TokenPair {
   refreshExpiresIn: number;
 }
 
+/** Which of a session's refresh tokens was presented: the live one, the one rotated out last, or an older one. */
+type Presented = 'current' | 'previous' | 'ancestor';
+
 type SessionPolicy = Pick<Config, 'refreshTokenTtlMs' | 'sessionIdleTtlMs' | 'refreshReuseGraceMs'>;
 
 /** Starts, rotates and ends sessions; issues the token pair of each. */
@@ -42,6 +45,7 @@ export class Sessions {
       currentHash: hashRefreshToken(refreshToken),
       previousHash: null,
       rotatedAt: null,
+      generation: 0,
       rotationKey: randomSecret(32),
       createdAt: now,
       lastUsedAt: now,
@@ -66,6 +70,7 @@ export class Sessions {
       await this.store.delete(session.id);
       throw new AuthError('REFRESH_TOKEN_EXPIRED');
     }
+    if (presented === 'ancestor') return this.revokeForReuse(session.id);
     const successor = nextRefreshToken(refreshToken, session.rotationKey);
     if (presented === 'previous') return this.replayWithinGrace(session, successor, now);
     if (await this.store.rotate(session.id, session.currentHash, hashRefreshToken(successor), now)) {
@@ -93,13 +98,18 @@ export class Sessions {
     return (await this.store.deleteForUser(userId)) > 0;
   }
 
-  /** Ends the session of a refresh token (current or just rotated out); false when none matches. */
+  /**
+   * Ends the session of a refresh token (the live one or the one just rotated out); false when
+   * none matches or the session had already expired (it is cleaned up all the same).
+   */
   async endByRefreshToken(refreshToken: string): Promise<boolean> {
     const { session, presented } = await this.findByRefreshToken(refreshToken);
-    return session !== null && presented !== null && this.store.delete(session.id);
+    if (!session || (presented !== 'current' && presented !== 'previous')) return false;
+    const deleted = await this.store.delete(session.id);
+    return deleted && this.withinLifetime(session, this.clock.now());
   }
 
-  private async findByRefreshToken(refreshToken: string): Promise<{ session: SessionRecord | null; presented: 'current' | 'previous' | null }> {
+  private async findByRefreshToken(refreshToken: string): Promise<{ session: SessionRecord | null; presented: Presented | null }> {
     const parsed = parseRefreshToken(refreshToken);
     if (!parsed) return { session: null, presented: null };
     const session = await this.store.find(parsed.sessionId);
@@ -107,7 +117,13 @@ export class Sessions {
     const hash = hashRefreshToken(refreshToken);
     if (constantTimeEqual(hash, session.currentHash)) return { session, presented: 'current' };
     if (session.previousHash !== null && constantTimeEqual(hash, session.previousHash)) return { session, presented: 'previous' };
-    return { session, presented: null };
+    return { session, presented: isAncestor(refreshToken, session) ? 'ancestor' : null };
+  }
+
+  /** A rotated-out token can only be presented by someone replaying it: end the whole session. */
+  private async revokeForReuse(sessionId: string): Promise<never> {
+    await this.store.delete(sessionId);
+    throw new AuthError('REFRESH_TOKEN_REUSED');
   }
 
   /**
@@ -121,8 +137,7 @@ export class Sessions {
       await this.store.touch(session.id, now);
       return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
     }
-    await this.store.delete(session.id);
-    throw new AuthError('REFRESH_TOKEN_REUSED');
+    return this.revokeForReuse(session.id);
   }
 
   /**
@@ -150,4 +165,18 @@ export class Sessions {
       refreshExpiresIn: Math.max(0, Math.floor((this.deadline(session) - now) / 1000)),
     };
   }
+}
+
+/**
+ * True when `token` is an older token of this session: deriving forward from it reaches the live
+ * hash. Tokens are derived one from the next, so no list of spent hashes needs to be kept; the
+ * walk is bounded by the session's rotation count.
+ */
+function isAncestor(token: string, session: SessionRecord): boolean {
+  let derived = token;
+  for (let step = 0; step < session.generation; step += 1) {
+    derived = nextRefreshToken(derived, session.rotationKey);
+    if (constantTimeEqual(hashRefreshToken(derived), session.currentHash)) return true;
+  }
+  return false;
 }

@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { parseEs256PrivateKey } from '../config/es256-key.js';
 import type { StoredSigningKey } from '../stores/signing-key-store.js';
 
 export const SIGNING_ALGORITHM = 'ES256';
@@ -21,12 +22,9 @@ export interface SigningKeyPair {
   readonly jwk: PublicJwk;
 }
 
-/** Parses a PEM private key; refuses anything but a P-256 EC key, the one ES256 signs with. */
+/** A PEM private key made ready for signing; refuses anything but an ES256 (P-256) key. */
 export function signingKeyFromPem(pem: string): SigningKeyPair {
-  const privateKey = createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new Error('the signing key must be an EC P-256 private key (ES256)');
-  }
+  const privateKey = parseEs256PrivateKey(pem);
   const publicKey = createPublicKey(privateKey);
   const { kty, crv, x, y } = publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string; y: string };
   const kid = thumbprint({ crv, kty, x, y });

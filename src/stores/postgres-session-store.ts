@@ -1,6 +1,8 @@
+import { raw } from '@mikro-orm/core';
 import type { MikroORM } from '../infra/orm.js';
 import { StoredSession } from '../db/entities/index.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
+import { isUuid } from './ids.js';
 import { whileAvailable } from './store-failure.js';
 
 /** Sessions in PostgreSQL, for deployments without Redis. Each method is one SQL statement. */
@@ -24,6 +26,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   find(id: string): Promise<SessionRecord | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.run(async (em) => {
       const row = await em.findOne(StoredSession, { id }, { disableIdentityMap: true });
       return row && toRecord(row);
@@ -31,28 +34,32 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   rotate(id: string, expectedHash: string, nextHash: string, at: number): Promise<boolean> {
+    if (!isUuid(id)) return Promise.resolve(false);
     return this.run(async (em) => {
       const when = new Date(at);
       const changed = await em.nativeUpdate(
         StoredSession,
         { id, currentHash: expectedHash },
-        { previousHash: expectedHash, currentHash: nextHash, rotatedAt: when, lastUsedAt: when },
+        { previousHash: expectedHash, currentHash: nextHash, rotatedAt: when, lastUsedAt: when, generation: raw('generation + 1') },
       );
       return changed === 1;
     });
   }
 
   touch(id: string, at: number): Promise<void> {
+    if (!isUuid(id)) return Promise.resolve();
     return this.run(async (em) => {
       await em.nativeUpdate(StoredSession, { id }, { lastUsedAt: new Date(at) });
     });
   }
 
   delete(id: string): Promise<boolean> {
+    if (!isUuid(id)) return Promise.resolve(false);
     return this.run(async (em) => (await em.nativeDelete(StoredSession, { id })) === 1);
   }
 
   deleteForUser(userId: string): Promise<number> {
+    if (!isUuid(userId)) return Promise.resolve(0);
     return this.run((em) => em.nativeDelete(StoredSession, { user: userId }));
   }
 
@@ -72,6 +79,7 @@ function toRecord(row: StoredSession): SessionRecord {
     currentHash: row.currentHash,
     previousHash: row.previousHash,
     rotatedAt: row.rotatedAt?.getTime() ?? null,
+    generation: row.generation,
     rotationKey: row.rotationKey,
     createdAt: row.createdAt.getTime(),
     lastUsedAt: row.lastUsedAt.getTime(),

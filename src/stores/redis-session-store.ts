@@ -14,6 +14,7 @@ return 1`;
 const ROTATE = `
 if redis.call('HGET', KEYS[1], 'currentHash') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'previousHash', ARGV[1], 'currentHash', ARGV[2], 'rotatedAt', ARGV[3], 'lastUsedAt', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'generation', 1)
 return 1`;
 
 const TOUCH = `
@@ -93,6 +94,7 @@ function toRecord(id: string, hash: Record<string, string>): SessionRecord {
     currentHash: hash.currentHash!,
     previousHash: hash.previousHash ?? null,
     rotatedAt: time('rotatedAt'),
+    generation: Number(hash.generation),
     rotationKey: hash.rotationKey!,
     createdAt: time('createdAt')!,
     lastUsedAt: time('lastUsedAt')!,

@@ -5,6 +5,8 @@ export interface SessionRecord {
   currentHash: string;
   previousHash: string | null;
   rotatedAt: number | null;
+  /** How many rotations the session has had; bounds the search for a replayed ancestor token. */
+  generation: number;
   /** Per-session key that derives each next refresh token from the one before. */
   rotationKey: string;
   createdAt: number;
@@ -25,7 +27,8 @@ export interface SessionStore {
   find(id: string): Promise<SessionRecord | null>;
   /**
    * Compare-and-swap rotation: when the live hash is still `expectedHash`, it becomes the previous
-   * hash, `nextHash` becomes live and `at` is recorded as rotatedAt and lastUsedAt. False when
+   * hash, `nextHash` becomes live, the generation goes up by one and `at` is recorded as rotatedAt
+   * and lastUsedAt. False when
    * another rotation got there first or the session is gone.
    */
   rotate(id: string, expectedHash: string, nextHash: string, at: number): Promise<boolean>;

@@ -3,9 +3,8 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../db/entities/index.js';
 import { AuthError } from '../errors/auth-error.js';
+import { isUuid } from './ids.js';
 import { whileAvailable } from './store-failure.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewUser {
   email: string;
@@ -23,7 +22,7 @@ export class UserRepository {
   }
 
   findById(id: string): Promise<User | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return whileAvailable('database', () => this.em.findOne(User, { id }, { populate: ['identities'] }));
   }
 

@@ -22,6 +22,9 @@ export class StoredSession {
   @Property({ type: 'datetime', nullable: true })
   rotatedAt!: Date | null;
 
+  @Property({ type: 'integer', default: 0 })
+  generation!: number;
+
   /** Per-session key that derives each next refresh token from the one before. */
   @Property({ type: 'text' })
   rotationKey!: string;

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128214323 extends Migration {
+export class Migration20261128215602 extends Migration {
 
-  override name = 'Migration20261128214323';
+  override name = 'Migration20261128215602';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "signing_keys" ("kid" text not null, "algorithm" text not null, "private_key_pem" text not null, "created_at" timestamptz not null, "retired_at" timestamptz null, primary key ("kid"));`);
@@ -10,7 +10,7 @@ export class Migration20261128214323 extends Migration {
     this.addSql(`create table "users" ("id" uuid not null, "email" text null, "email_verified" boolean not null default false, "password_hash" text null, "nickname" text not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`alter table "users" add constraint "users_email_unique" unique ("email");`);
 
-    this.addSql(`create table "sessions" ("id" uuid not null, "user_id" uuid not null, "current_hash" text not null, "previous_hash" text null, "rotated_at" timestamptz null, "rotation_key" text not null, "created_at" timestamptz not null, "last_used_at" timestamptz not null, "expires_at" timestamptz not null, "user_agent" text null, "ip" text null, primary key ("id"));`);
+    this.addSql(`create table "sessions" ("id" uuid not null, "user_id" uuid not null, "current_hash" text not null, "previous_hash" text null, "rotated_at" timestamptz null, "generation" int not null default 0, "rotation_key" text not null, "created_at" timestamptz not null, "last_used_at" timestamptz not null, "expires_at" timestamptz not null, "user_agent" text null, "ip" text null, primary key ("id"));`);
     this.addSql(`create index "sessions_user_id_index" on "sessions" ("user_id");`);
     this.addSql(`create index "sessions_expires_at_index" on "sessions" ("expires_at");`);
 

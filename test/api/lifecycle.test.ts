@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../helpers/redis-server.js';
+import { createTestDatabase } from '../helpers/test-app.js';
+
+const ENTRY = path.resolve('dist/src/main.js');
+
+/** Starts the built gateway as its own process and resolves with its port once it listens. */
+function startProcess(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number; exit: Promise<number | null> }> {
+  const child = spawn(process.execPath, [ENTRY], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)\/graphql/.exec(output)?.[1];
+      if (port) resolve({ child, port: Number(port), exit });
+    });
+    void exit.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${output}`)));
+  });
+}
+
+describe('the gateway process', () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(path.join(tmpdir(), 'auth-gateway-process-'));
+  });
+  afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+  it('reads .env in development, serves, and exits 0 on SIGTERM after closing everything', async () => {
+    const port = await freePort();
+    await writeFile(path.join(cwd, '.env'), `PORT=${port}\nBCRYPT_COST=4\n`);
+    const gateway = await startProcess(cwd, {
+      NODE_ENV: 'development',
+      DATABASE_URL: await createTestDatabase(),
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+    });
+    try {
+      expect(gateway.port).toBe(port);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exit).toBe(0);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      gateway.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 with one line per bad variable when the configuration is wrong', async () => {
+    const child = spawn(process.execPath, [ENTRY], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: 'abc', BCRYPT_COST: '99', ACCESS_TOKEN_TTL: '15x' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    const lines = stderr.trim().split('\n').slice(1).map((line) => line.trim().split(':')[0]);
+    expect(lines).toEqual(['PORT', 'ACCESS_TOKEN_TTL', 'BCRYPT_COST']);
+  });
+});

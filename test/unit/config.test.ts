@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, type Environment, loadConfig } from '../../src/config/config.js';
+import { generateSigningKey } from '../../src/services/signing-keys.js';
+
+/** The ConfigError that loading `env` throws; fails when it loads or throws something else. */
+function configError(env: Environment): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults', () => {
+  it('match the configuration table of the contract', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      redisUrl: null,
+      dataDir: '.data',
+      jwtIssuer: 'auth-gateway',
+      jwtAudience: 'graphql',
+      jwtPrivateKeyPem: null,
+      accessTokenTtlMs: 15 * 60_000,
+      refreshTokenTtlMs: 14 * 86_400_000,
+      sessionIdleTtlMs: null,
+      refreshReuseGraceMs: 10_000,
+      bcryptCost: 12,
+      trustProxy: false,
+      introspection: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('treat an empty or blank variable as unset', () => {
+    expect(loadConfig({ PORT: '', BCRYPT_COST: '   ' })).toMatchObject({ port: 4000, bcryptCost: 12 });
+  });
+
+  it.each([
+    [{}, true],
+    [{ NODE_ENV: 'test' }, true],
+    [{ NODE_ENV: 'production' }, false],
+    [{ NODE_ENV: 'production', INTROSPECTION: 'true' }, true],
+    [{ NODE_ENV: 'development', INTROSPECTION: 'false' }, false],
+  ])('set introspection for %p to %p', (env, introspection) => {
+    expect(loadConfig(env).introspection).toBe(introspection);
+  });
+});
+
+describe('loadConfig with bad variables', () => {
+  const SECRET = 's3cr3t-Passw0rd';
+  const bad = {
+    PORT: 'abc',
+    BCRYPT_COST: '99',
+    ACCESS_TOKEN_TTL: '15x',
+    DATABASE_URL: `mysql://admin:${SECRET}@db.internal:3306/auth`,
+    REDIS_URL: `http://:${SECRET}@cache.internal:6379`,
+    INTROSPECTION: 'maybe',
+  };
+
+  it('throws one ConfigError with one line per bad variable, each starting with its name', () => {
+    const error = configError({ ...bad, HOST: '0.0.0.0', JWT_ISSUER: 'fine' });
+    expect(error.problems).toHaveLength(Object.keys(bad).length);
+    for (const name of Object.keys(bad)) {
+      expect(error.problems.filter((line) => line.startsWith(`${name}: `))).toHaveLength(1);
+    }
+    for (const line of error.problems) expect(error.message).toContain(line);
+  });
+
+  it('never echoes a secret value', () => {
+    const error = configError(bad);
+    expect(error.message).not.toContain(SECRET);
+    expect(error.problems.join('\n')).not.toContain(SECRET);
+  });
+
+  it('refuses JWT_PRIVATE_KEY and JWT_PRIVATE_KEY_FILE together', () => {
+    const error = configError({ JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem, JWT_PRIVATE_KEY_FILE: '/etc/hostname' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^JWT_PRIVATE_KEY(_FILE)?: /);
+    expect(error.message).not.toContain('PRIVATE KEY-----');
+  });
+
+  it('refuses a JWT_PRIVATE_KEY_FILE that cannot be read', () => {
+    const error = configError({ JWT_PRIVATE_KEY_FILE: '/nonexistent/signing-key.pem' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^JWT_PRIVATE_KEY_FILE: /);
+  });
+
+  it('reads the key from JWT_PRIVATE_KEY_FILE, and from JWT_PRIVATE_KEY with escaped newlines', async () => {
+    const pem = generateSigningKey().privateKeyPem;
+    const dir = await mkdtemp(path.join(tmpdir(), 'config-test-'));
+    try {
+      const file = path.join(dir, 'key.pem');
+      await writeFile(file, pem, { mode: 0o600 });
+      expect(loadConfig({ JWT_PRIVATE_KEY_FILE: file }).jwtPrivateKeyPem).toBe(pem);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(loadConfig({ JWT_PRIVATE_KEY: pem.trim().replace(/\n/g, '\\n') }).jwtPrivateKeyPem).toBe(pem.trim());
+  });
+
+  it('refuses a JWT_PRIVATE_KEY that is not an EC P-256 private key, without echoing it', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    for (const value of ['not-a-pem-but-a-secret', rsa]) {
+      const error = configError({ JWT_PRIVATE_KEY: value });
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatch(/^JWT_PRIVATE_KEY: /);
+      expect(error.message).not.toContain(value.length > 100 ? value.slice(60, 120) : value);
+    }
+  });
+});
+
+describe('the built entry point with a bad environment', () => {
+  it('exits non-zero and prints one line per bad variable on stderr', () => {
+    const result = spawnSync('node_modules/.bin/node', ['dist/src/main.js'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: 'abc', BCRYPT_COST: '99' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.signal).toBeNull();
+    expect(result.status).not.toBe(0);
+    const lines = result.stderr.split('\n').map((line) => line.trim());
+    expect(lines.filter((line) => line.startsWith('PORT: '))).toHaveLength(1);
+    expect(lines.filter((line) => line.startsWith('BCRYPT_COST: '))).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+});
