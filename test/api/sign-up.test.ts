@@ -66,10 +66,12 @@ describe('signUp', () => {
     const email = uniqueEmail();
     const response = await attempt({ email, password: PASSWORD, nickname: 'Leak' });
     const [stored] = await app.sql<{ password_hash: string }>('select password_hash from users where email = $1', [email]);
-    const hashes = (await app.redis().keys(`${app.redisPrefix}session:*`)).length;
-    expect(hashes).toBeGreaterThan(0);
+    const sessionId = response.data!.signUp.refreshToken.split('.')[0]!;
+    const refreshHash = await app.redis().hget(`${app.redisPrefix}session:${sessionId}`, 'currentHash');
+    expect(refreshHash).toBeTruthy();
     expect(response.text).not.toContain(PASSWORD);
     expect(response.text).not.toContain(stored!.password_hash);
     expect(response.text).not.toContain('$2b$');
+    expect(response.text).not.toContain(refreshHash);
   });
 });
