@@ -10,7 +10,7 @@ import { SessionResolver } from './resolvers/SessionResolver.js';
 import { DateTimeScalar } from './types/date-time.js';
 import { toUserView } from './types/mappers.js';
 
-export const RESOLVER_CLASSES = [AccountResolver, SessionResolver] as const;
+const RESOLVER_CLASSES = [AccountResolver, SessionResolver] as const;
 
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])';
 
@@ -33,7 +33,7 @@ function buildTypeSchema(): Promise<GraphQLSchema> {
 }
 
 /** The subgraph SDL: type-graphql's schema with the federation @link. schema.graphql holds it. */
-export function subgraphSdl(typeSchema: GraphQLSchema): string {
+function subgraphSdl(typeSchema: GraphQLSchema): string {
   return `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeSchema)}`;
 }
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../infra/clock.js';
 import { SIGNING_ALGORITHM, type PublicJwk, type SigningKeyPair } from './signing-keys.js';
 
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 /** What a verified access token says. */
 export interface AccessClaims {
