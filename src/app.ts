@@ -24,8 +24,11 @@ import { PasswordAuth } from './services/password-auth.js';
 import { Passwords } from './services/passwords.js';
 import { Sessions } from './services/sessions.js';
 import { generateSigningKey, signingKeyFromPem } from './services/signing-keys.js';
+import { PostgresRevocationFeed } from './stores/postgres-revocation-feed.js';
 import { PostgresSessionStore } from './stores/postgres-session-store.js';
+import { RedisRevocationFeed } from './stores/redis-revocation-feed.js';
 import { RedisSessionStore } from './stores/redis-session-store.js';
+import type { RevocationFeed } from './stores/revocation-feed.js';
 import type { SessionStore } from './stores/session-store.js';
 import { SigningKeyStore } from './stores/signing-key-store.js';
 import { checkReadiness } from './http/readiness.js';
@@ -62,15 +65,24 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     }
     const orm = await openDatabase(databaseUrl);
     closers.push(() => orm.close(true));
-    const redis = config.redisUrl === null ? null : await connectRedis(config.redisUrl);
+    const redis = config.redis === null ? null : await connectRedis(config.redis);
     if (redis) closers.push(() => closeRedis(redis));
-    const sessionStore: SessionStore = redis ? new RedisSessionStore(redis, config.redisKeyPrefix) : new PostgresSessionStore(orm);
+    const redisStore = redis && new RedisSessionStore(redis, config.redisKeyPrefix);
+    const sessionStore: SessionStore = redisStore ?? new PostgresSessionStore(orm);
+    // Revocations reach this instance from the database (deleted sessions and users) and, with
+    // sessions in Redis, from the Redis store's announcements.
+    const feeds = new Map<string, RevocationFeed>([['postgres', new PostgresRevocationFeed(databaseUrl, logger)]]);
+    if (redisStore) feeds.set('redis', new RedisRevocationFeed(config.redis!, redisStore.revocationChannel, logger));
 
     const signingKey = signingKeyFromPem(
       config.jwtPrivateKeyPem ?? (await new SigningKeyStore(orm).currentOrCreate(generateSigningKey, new Date(clock.now()))).privateKeyPem,
     );
     const accessTokens = new AccessTokens(signingKey, config, clock);
-    const sessions = new Sessions(sessionStore, accessTokens, config, clock);
+    const sessions = new Sessions(sessionStore, accessTokens, config, clock, [...feeds.keys()]);
+    for (const [name, feed] of feeds) {
+      feed.start(sessions.revocationListener(name));
+      closers.push(() => feed.close());
+    }
     const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, clock);
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(passwordAuth)],
@@ -120,7 +132,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     });
     const { port } = httpServer.address() as AddressInfo;
     logger.info(
-      `auth gateway listening on http://${config.host}:${port}/graphql — database: ${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`}; sessions: ${redis ? 'Redis at REDIS_URL' : 'PostgreSQL (no REDIS_URL)'}`,
+      `auth gateway listening on http://${config.host}:${port}/graphql — database: ${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`}; sessions: ${sessionBackend(config)}`,
     );
     return { url: `http://${config.host}:${port}`, sessionStore: sessionStore.kind, close };
   } catch (error) {
@@ -136,4 +148,9 @@ async function drain(server: ReturnType<typeof createHttpServer>): Promise<void>
   const timeout = setTimeout(() => server.closeAllConnections(), 10_000);
   await closed;
   clearTimeout(timeout);
+}
+
+function sessionBackend(config: Config): string {
+  if (config.redis === null) return 'PostgreSQL (no REDIS_URL)';
+  return config.redis.kind === 'server' ? 'Redis at REDIS_URL' : 'Redis Cluster at REDIS_CLUSTER_NODES';
 }

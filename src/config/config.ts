@@ -12,8 +12,8 @@ export interface Config {
   readonly host: string;
   /** null: start an embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | null;
-  /** null: sessions are kept in PostgreSQL. */
-  readonly redisUrl: string | null;
+  /** Where Redis is: one server, a cluster's seed nodes, or null (sessions are kept in PostgreSQL). */
+  readonly redis: RedisLocation | null;
   /** Prefix of every Redis key this gateway writes. */
   readonly redisKeyPrefix: string;
   readonly dataDir: string;
@@ -26,11 +26,20 @@ export interface Config {
   readonly refreshTokenTtlMs: number;
   readonly sessionIdleTtlMs: number | null;
   readonly refreshReuseGraceMs: number;
+  /** Live sessions a user may hold; creating one more evicts the least recently used. */
+  readonly maxSessionsPerUser: number;
   readonly bcryptCost: number;
   readonly trustProxy: boolean;
   readonly introspection: boolean;
   readonly logLevel: string;
 }
+
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type RedisLocation = { readonly kind: 'server'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: readonly RedisNode[] };
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -47,7 +56,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export function loadConfig(env: Environment): Config {
   const problems: string[] = [];
-  const read = <T>(name: string, fallback: T, parse: (raw: string) => T): T => {
+  const read: Reader = (name, fallback, parse) => {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return fallback;
     try {
@@ -68,8 +77,8 @@ export function loadConfig(env: Environment): Config {
     port: read('PORT', 4000, (raw) => integer(raw, 0, 65_535)),
     host: read('HOST', '127.0.0.1', (raw) => raw),
     databaseUrl: read('DATABASE_URL', null, (raw) => url(raw, ['postgres:', 'postgresql:'])),
-    redisUrl: read('REDIS_URL', null, (raw) => url(raw, ['redis:', 'rediss:'])),
-    redisKeyPrefix: read('REDIS_KEY_PREFIX', 'auth:', (raw) => raw),
+    redis: readRedisLocation(read),
+    redisKeyPrefix: read('REDIS_KEY_PREFIX', 'auth:', keyPrefix),
     dataDir: read('DATA_DIR', '.data', (raw) => raw),
     jwtIssuer: read('JWT_ISSUER', 'auth-gateway', (raw) => raw),
     jwtAudience: read('JWT_AUDIENCE', 'graphql', (raw) => raw),
@@ -79,6 +88,7 @@ export function loadConfig(env: Environment): Config {
     refreshTokenTtlMs: read('REFRESH_TOKEN_TTL', parseDuration('14d'), positiveDuration),
     sessionIdleTtlMs: read('SESSION_IDLE_TTL', null, positiveDuration),
     refreshReuseGraceMs: read('REFRESH_REUSE_GRACE', parseDuration('10s'), parseDuration),
+    maxSessionsPerUser: read('MAX_SESSIONS_PER_USER', 50, (raw) => integer(raw, 1, 10_000)),
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     trustProxy: read('TRUST_PROXY', false, boolean),
     introspection: read('INTROSPECTION', !isProduction, boolean),
@@ -87,6 +97,30 @@ export function loadConfig(env: Environment): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+type Reader = <T>(name: string, fallback: T, parse: (raw: string) => T) => T;
+
+function readRedisLocation(read: Reader): RedisLocation | null {
+  const serverUrl = read('REDIS_URL', null, (raw) => url(raw, ['redis:', 'rediss:']));
+  const nodes = read('REDIS_CLUSTER_NODES', null, (raw) => {
+    if (serverUrl !== null) throw new Error('set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
+    return raw.split(',').map((seed) => hostAndPort(seed.trim()));
+  });
+  if (nodes !== null) return { kind: 'cluster', nodes };
+  return serverUrl === null ? null : { kind: 'server', url: serverUrl };
+}
+
+function hostAndPort(raw: string): RedisNode {
+  const match = /^(.+):(\d+)$/.exec(raw);
+  if (!match) throw new Error(`expected host:port, got "${raw}"`);
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: integer(match[2]!, 1, 65_535) };
+}
+
+// Cluster keys carry a {hash tag}; braces in the prefix would move every key to one slot.
+function keyPrefix(raw: string): string {
+  if (/[{}]/.test(raw)) throw new Error('must not contain { or }');
+  return raw;
 }
 
 function readPrivateKey(env: Environment, problems: string[]): string | null {

@@ -3,9 +3,12 @@ import type { Config } from '../config/config.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import { constantTimeEqual, randomSecret } from '../infra/random.js';
-import type { SessionRecord, SessionStore } from '../stores/session-store.js';
+import type { RevocationListener } from '../stores/revocation-feed.js';
+import type { SessionRecord, SessionRef, SessionStore } from '../stores/session-store.js';
 import type { AccessTokens } from './access-tokens.js';
-import { hashRefreshToken, newRefreshToken, nextRefreshToken, parseRefreshToken } from './refresh-tokens.js';
+import { hashRefreshToken, newRefreshToken, nextRefreshToken, parseRefreshToken, type Presented, presentedToken } from './refresh-tokens.js';
+import { type LifetimePolicy, SessionLifetime } from './session-lifetime.js';
+import { SessionLiveness } from './session-liveness.js';
 
 export interface ClientInfo {
   userAgent: string | null;
@@ -21,24 +24,55 @@ export interface TokenPair {
   refreshExpiresIn: number;
 }
 
-/** Which of a session's refresh tokens was presented: the live one, the one rotated out last, or an older one. */
-type Presented = 'current' | 'previous' | 'ancestor';
+/** A live session as its user sees it in a device list. */
+export interface DeviceSession {
+  id: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** When it ends unless used again (SessionLifetime.deadline). */
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+}
 
-type SessionPolicy = Pick<Config, 'refreshTokenTtlMs' | 'sessionIdleTtlMs' | 'refreshReuseGraceMs'>;
+type SessionPolicy = LifetimePolicy & Pick<Config, 'refreshReuseGraceMs'>;
 
 /** Starts, rotates and ends sessions; issues the token pair of each. */
 export class Sessions {
+  private readonly liveness: SessionLiveness;
+  private readonly lifetime: SessionLifetime;
+
+  /** `feeds` names the revocation feeds that will report to `revocationListener`. */
   constructor(
     private readonly store: SessionStore,
     private readonly accessTokens: AccessTokens,
     private readonly policy: SessionPolicy,
     private readonly clock: Clock,
-  ) {}
+    feeds: readonly string[],
+  ) {
+    this.liveness = new SessionLiveness(clock, feeds);
+    this.lifetime = new SessionLifetime(policy);
+  }
+
+  /** Where the revocation feed named `feed` reports. */
+  revocationListener(feed: string): RevocationListener {
+    return {
+      sessionsEnded: (ids) => this.liveness.ended(ids),
+      userDeleted: (userId) => {
+        this.liveness.userDeleted(userId);
+        // Sessions kept outside the database do not go with the user's row: remove them here.
+        // Every instance hears this and tries; once is enough, the rest find nothing.
+        this.store.deleteForUser(userId).then((ids) => this.liveness.ended(ids), () => undefined);
+      },
+      listening: () => this.liveness.feedListening(feed),
+      deaf: () => this.liveness.feedDeaf(feed),
+    };
+  }
 
   async start(userId: string, client: ClientInfo): Promise<TokenPair> {
     const now = this.clock.now();
     const id = randomUUID();
-    const refreshToken = newRefreshToken(id);
+    const refreshToken = newRefreshToken({ userId, id });
     const session: SessionRecord = {
       id,
       userId,
@@ -53,7 +87,7 @@ export class Sessions {
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip,
     };
-    await this.store.create(session);
+    this.liveness.ended(await this.store.create(session, this.lifetime.retentionAt(now)));
     return this.pairFor(session, refreshToken, now);
   }
 
@@ -66,36 +100,74 @@ export class Sessions {
     if (!session || !presented) throw new AuthError('INVALID_REFRESH_TOKEN');
     if (boundUserId !== null && boundUserId !== session.userId) throw new AuthError('TOKEN_MISMATCH');
     const now = this.clock.now();
-    if (!this.withinLifetime(session, now)) {
-      await this.store.delete(session.id);
+    if (!this.lifetime.isAlive(session, now)) {
+      await this.end(session);
       throw new AuthError('REFRESH_TOKEN_EXPIRED');
     }
-    if (presented === 'ancestor') return this.revokeForReuse(session.id);
+    if (presented === 'ancestor') return this.revokeForReuse(session);
     const successor = nextRefreshToken(refreshToken, session.rotationKey);
     if (presented === 'previous') return this.replayWithinGrace(session, successor, now);
-    if (await this.store.rotate(session.id, session.currentHash, hashRefreshToken(successor), now)) {
+    if (await this.store.rotate(session, session.currentHash, hashRefreshToken(successor), now)) {
       return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
     }
     // Another request rotated this same token first: it derived the same successor.
-    const after = await this.store.find(session.id);
+    const after = await this.store.find(session);
     if (after && constantTimeEqual(after.currentHash, hashRefreshToken(successor))) return this.pairFor(after, successor, now);
     throw new AuthError('INVALID_REFRESH_TOKEN');
   }
 
-  /** True when an access token's session may still be used. */
-  async isLive(sessionId: string): Promise<boolean> {
-    const session = await this.store.find(sessionId);
-    return session !== null && this.withinLifetime(session, this.clock.now());
+  /**
+   * True when an access token's session may still be used. Answered from memory while the
+   * session is known live and the revocation feeds are listening; otherwise the store is asked.
+   */
+  async isLive(ref: SessionRef): Promise<boolean> {
+    const now = this.clock.now();
+    const known = this.liveness.lookup(ref.id);
+    if (known === 'ended') return false;
+    if (known && known.userId === ref.userId && this.lifetime.isAlive(known, now)) return true;
+    const ticket = this.liveness.ticket();
+    const session = await this.store.find(ref);
+    if (!session) {
+      this.liveness.ended([ref.id]);
+      return false;
+    }
+    if (!this.lifetime.isAlive(session, now)) return false;
+    this.liveness.remember(session, ticket);
+    return true;
   }
 
-  /** Ends one session; false when it was already gone. */
-  end(sessionId: string): Promise<boolean> {
-    return this.store.delete(sessionId);
+  /** The user's live sessions, most recently used first. */
+  async list(userId: string): Promise<DeviceSession[]> {
+    const now = this.clock.now();
+    const stored = await this.store.listForUser(userId);
+    return stored
+      .filter((session) => this.lifetime.isAlive(session, now))
+      .map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt,
+        lastUsedAt: session.lastUsedAt,
+        expiresAt: this.lifetime.deadline(session),
+        userAgent: session.userAgent,
+        ip: session.ip,
+      }));
+  }
+
+  /**
+   * Ends one of the user's sessions; false when it was already gone, had ended by its lifetime
+   * (it is cleaned up all the same) or is not theirs.
+   */
+  async end(ref: SessionRef): Promise<boolean> {
+    const deleted = await this.store.delete(ref);
+    if (!deleted) return false;
+    this.liveness.ended([ref.id]);
+    return this.lifetime.isAlive(deleted, this.clock.now());
   }
 
   /** Ends every session of a user; true when there was one. */
   async endAll(userId: string): Promise<boolean> {
-    return (await this.store.deleteForUser(userId)) > 0;
+    const ended = await this.store.deleteForUser(userId);
+    this.liveness.ended(ended);
+    return ended.length > 0;
   }
 
   /**
@@ -105,24 +177,20 @@ export class Sessions {
   async endByRefreshToken(refreshToken: string): Promise<boolean> {
     const { session, presented } = await this.findByRefreshToken(refreshToken);
     if (!session || (presented !== 'current' && presented !== 'previous')) return false;
-    const deleted = await this.store.delete(session.id);
-    return deleted && this.withinLifetime(session, this.clock.now());
+    return this.end(session);
   }
 
   private async findByRefreshToken(refreshToken: string): Promise<{ session: SessionRecord | null; presented: Presented | null }> {
-    const parsed = parseRefreshToken(refreshToken);
-    if (!parsed) return { session: null, presented: null };
-    const session = await this.store.find(parsed.sessionId);
+    const ref = parseRefreshToken(refreshToken);
+    if (!ref) return { session: null, presented: null };
+    const session = await this.store.find(ref);
     if (!session) return { session: null, presented: null };
-    const hash = hashRefreshToken(refreshToken);
-    if (constantTimeEqual(hash, session.currentHash)) return { session, presented: 'current' };
-    if (session.previousHash !== null && constantTimeEqual(hash, session.previousHash)) return { session, presented: 'previous' };
-    return { session, presented: isAncestor(refreshToken, session) ? 'ancestor' : null };
+    return { session, presented: presentedToken(refreshToken, session) };
   }
 
   /** A rotated-out token can only be presented by someone replaying it: end the whole session. */
-  private async revokeForReuse(sessionId: string): Promise<never> {
-    await this.store.delete(sessionId);
+  private async revokeForReuse(session: SessionRef): Promise<never> {
+    await this.end(session);
     throw new AuthError('REFRESH_TOKEN_REUSED');
   }
 
@@ -134,24 +202,10 @@ export class Sessions {
   private async replayWithinGrace(session: SessionRecord, successor: string, now: number): Promise<TokenPair> {
     const withinGrace = session.rotatedAt !== null && now - session.rotatedAt <= this.policy.refreshReuseGraceMs;
     if (withinGrace) {
-      await this.store.touch(session.id, now);
+      await this.store.touch(session, now);
       return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
     }
-    return this.revokeForReuse(session.id);
-  }
-
-  /**
-   * Alive while `now < createdAt + REFRESH_TOKEN_TTL` as configured now (so shortening the setting
-   * shortens sessions already issued) and, when set, `now < lastUsedAt + SESSION_IDLE_TTL`.
-   */
-  private withinLifetime(session: SessionRecord, now: number): boolean {
-    return now < this.deadline(session);
-  }
-
-  private deadline(session: SessionRecord): number {
-    const absolute = session.createdAt + this.policy.refreshTokenTtlMs;
-    const idle = this.policy.sessionIdleTtlMs === null ? Infinity : session.lastUsedAt + this.policy.sessionIdleTtlMs;
-    return Math.min(absolute, idle);
+    return this.revokeForReuse(session);
   }
 
   private pairFor(session: SessionRecord, refreshToken: string, now: number): TokenPair {
@@ -162,21 +216,7 @@ export class Sessions {
       accessToken: access.token,
       refreshToken,
       expiresIn: access.expiresIn,
-      refreshExpiresIn: Math.max(0, Math.floor((this.deadline(session) - now) / 1000)),
+      refreshExpiresIn: Math.max(0, Math.floor((this.lifetime.deadline(session) - now) / 1000)),
     };
   }
-}
-
-/**
- * True when `token` is an older token of this session: deriving forward from it reaches the live
- * hash. Tokens are derived one from the next, so no list of spent hashes needs to be kept; the
- * walk is bounded by the session's rotation count.
- */
-function isAncestor(token: string, session: SessionRecord): boolean {
-  let derived = token;
-  for (let step = 0; step < session.generation; step += 1) {
-    derived = nextRefreshToken(derived, session.rotationKey);
-    if (constantTimeEqual(hashRefreshToken(derived), session.currentHash)) return true;
-  }
-  return false;
 }

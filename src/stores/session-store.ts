@@ -17,25 +17,52 @@ export interface SessionRecord {
   ip: string | null;
 }
 
+/** The times that decide whether a session is still alive. */
+export type SessionTimes = Pick<SessionRecord, 'createdAt' | 'lastUsedAt'>;
+
+/**
+ * What a user may keep when a session is created: sessions created or last used at or before
+ * these times have ended under the settings in force, and at most `limit` sessions remain.
+ */
+export interface Retention {
+  limit: number;
+  endedIfCreatedBy: number;
+  endedIfLastUsedBy: number;
+}
+
+/** A session is addressed within its user: Redis keeps a user's sessions together (one cluster slot). */
+export interface SessionRef {
+  userId: string;
+  id: string;
+}
+
 /**
  * Where sessions live. Implementations: Redis and PostgreSQL. Every method is atomic on its own;
- * a backing-store outage surfaces as AuthError SERVICE_UNAVAILABLE.
+ * a backing-store outage surfaces as AuthError SERVICE_UNAVAILABLE. Every session that a method
+ * removes is announced on the store's revocation channel (see revocation-feed.ts) as part of the
+ * same atomic step, so other gateway instances forget it at once.
  */
 export interface SessionStore {
   readonly kind: 'redis' | 'postgres';
-  create(session: SessionRecord): Promise<void>;
-  find(id: string): Promise<SessionRecord | null>;
+  /**
+   * Stores a new session, then removes the user's sessions that have ended under `retention` and,
+   * beyond its limit, the least recently used ones; returns the ids it removed.
+   */
+  create(session: SessionRecord, retention: Retention): Promise<string[]>;
+  /** The session, or null when it is gone or belongs to another user. */
+  find(ref: SessionRef): Promise<SessionRecord | null>;
+  /** The user's stored sessions, most recently used first. */
+  listForUser(userId: string): Promise<SessionRecord[]>;
   /**
    * Compare-and-swap rotation: when the live hash is still `expectedHash`, it becomes the previous
    * hash, `nextHash` becomes live, the generation goes up by one and `at` is recorded as rotatedAt
-   * and lastUsedAt. False when
-   * another rotation got there first or the session is gone.
+   * and lastUsedAt. False when another rotation got there first or the session is gone.
    */
-  rotate(id: string, expectedHash: string, nextHash: string, at: number): Promise<boolean>;
+  rotate(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean>;
   /** Records use of an existing session; does nothing when it is gone. */
-  touch(id: string, at: number): Promise<void>;
-  /** True when the session existed. */
-  delete(id: string): Promise<boolean>;
-  /** Deletes every session of the user; returns how many there were. */
-  deleteForUser(userId: string): Promise<number>;
+  touch(ref: SessionRef, at: number): Promise<void>;
+  /** Removes the session; its times when it existed (to tell a live one from an ended one), else null. */
+  delete(ref: SessionRef): Promise<SessionTimes | null>;
+  /** Deletes every session of the user; returns the ids of those there were. */
+  deleteForUser(userId: string): Promise<string[]>;
 }

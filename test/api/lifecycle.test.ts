@@ -1,26 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GATEWAY_ENTRY, startGatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/redis-server.js';
 import { createTestDatabase } from '../helpers/test-app.js';
-
-const ENTRY = path.resolve('dist/src/main.js');
-
-/** Starts the built gateway as its own process and resolves with its port once it listens. */
-function startProcess(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number; exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, [ENTRY], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)\/graphql/.exec(output)?.[1];
-      if (port) resolve({ child, port: Number(port), exit });
-    });
-    void exit.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${output}`)));
-  });
-}
 
 describe('the gateway process', () => {
   let cwd: string;
@@ -32,7 +16,7 @@ describe('the gateway process', () => {
   it('reads .env in development, serves, and exits 0 on SIGTERM after closing everything', async () => {
     const port = await freePort();
     await writeFile(path.join(cwd, '.env'), `PORT=${port}\nBCRYPT_COST=4\n`);
-    const gateway = await startProcess(cwd, {
+    const gateway = await startGatewayProcess(cwd, {
       NODE_ENV: 'development',
       DATABASE_URL: await createTestDatabase(),
       REDIS_URL: process.env.TEST_REDIS_URL!,
@@ -50,7 +34,7 @@ describe('the gateway process', () => {
   });
 
   it('exits 2 with one line per bad variable when the configuration is wrong', async () => {
-    const child = spawn(process.execPath, [ENTRY], {
+    const child = spawn(process.execPath, [GATEWAY_ENTRY], {
       cwd,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: 'abc', BCRYPT_COST: '99', ACCESS_TOKEN_TTL: '15x' },
       stdio: ['ignore', 'pipe', 'pipe'],

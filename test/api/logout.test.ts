@@ -89,7 +89,7 @@ describe.each(['redis', 'postgres'] as const)('logout (%s session store)', (stor
     });
 
     it('answers false for an unknown or already logged-out refresh token', async () => {
-      const unknown = `${randomUUID()}.${randomBytes(32).toString('base64url')}`;
+      const unknown = `${randomUUID()}.${randomUUID()}.${randomBytes(32).toString('base64url')}`;
       expect((await logout(app, { refreshToken: unknown })).data).toEqual({ logout: false });
       expect((await logout(app, { refreshToken: 'not-a-refresh-token' })).data).toEqual({ logout: false });
       const pair = await signUp(app);

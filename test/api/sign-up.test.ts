@@ -66,8 +66,8 @@ describe('signUp', () => {
     const email = uniqueEmail();
     const response = await attempt({ email, password: PASSWORD, nickname: 'Leak' });
     const [stored] = await app.sql<{ password_hash: string }>('select password_hash from users where email = $1', [email]);
-    const sessionId = response.data!.signUp.refreshToken.split('.')[0]!;
-    const refreshHash = await app.redis().hget(`${app.redisPrefix}session:${sessionId}`, 'currentHash');
+    const [userId, sessionId] = response.data!.signUp.refreshToken.split('.');
+    const refreshHash = await app.redis().hget(`${app.redisPrefix}session:{${userId}}:${sessionId}`, 'currentHash');
     expect(refreshHash).toBeTruthy();
     expect(response.text).not.toContain(PASSWORD);
     expect(response.text).not.toContain(stored!.password_hash);

@@ -19,9 +19,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A real redis-server of our own on a free loopback port, without persistence. */
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort();
+/** A real redis-server of our own on a free loopback port (or on `port`, to restart one), without persistence. */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${port}`;

@@ -68,7 +68,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
     DATABASE_URL: databaseUrl,
-    ...(options.store !== 'postgres' && { REDIS_URL: requiredEnv('TEST_REDIS_URL') }),
+    // The shared test Redis, unless the app keeps sessions in PostgreSQL or is given a cluster.
+    ...(options.store !== 'postgres' && !env.REDIS_CLUSTER_NODES && { REDIS_URL: requiredEnv('TEST_REDIS_URL') }),
     REDIS_KEY_PREFIX: redisPrefix,
     ...env,
   });

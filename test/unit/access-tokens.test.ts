@@ -76,7 +76,7 @@ describe('AccessTokens', () => {
     ['a forged signature that is also expired', () => craft(header(), claims({ iat: 1_000, exp: 1_900 }), es256(otherKey))],
     ['garbage', () => 'not.a.token'],
     ['an empty string', () => ''],
-    ['a refresh token', () => newRefreshToken(sessionId)],
+    ['a refresh token', () => newRefreshToken({ userId, id: sessionId })],
   ])('refuses a token with %s as invalid', (_name, token) => {
     expect(tokens.verify(token())).toEqual({ status: 'invalid' });
   });

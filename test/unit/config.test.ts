@@ -23,7 +23,8 @@ describe('loadConfig defaults', () => {
       port: 4000,
       host: '127.0.0.1',
       databaseUrl: null,
-      redisUrl: null,
+      redis: null,
+      redisKeyPrefix: 'auth:',
       dataDir: '.data',
       jwtIssuer: 'auth-gateway',
       jwtAudience: 'graphql',
@@ -32,6 +33,7 @@ describe('loadConfig defaults', () => {
       refreshTokenTtlMs: 14 * 86_400_000,
       sessionIdleTtlMs: null,
       refreshReuseGraceMs: 10_000,
+      maxSessionsPerUser: 50,
       bcryptCost: 12,
       trustProxy: false,
       introspection: true,
@@ -131,5 +133,34 @@ describe('the built entry point with a bad environment', () => {
     expect(lines.filter((line) => line.startsWith('PORT: '))).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('BCRYPT_COST: '))).toHaveLength(1);
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('loadConfig for Redis', () => {
+  it('reads REDIS_URL as one server', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redis).toEqual({ kind: 'server', url: 'redis://127.0.0.1:6379/2' });
+  });
+
+  it('reads REDIS_CLUSTER_NODES as the seed nodes of a cluster', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' }).redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+  });
+
+  it.each([
+    ['a seed without a port', { REDIS_CLUSTER_NODES: '127.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    ['a seed with port 0', { REDIS_CLUSTER_NODES: '127.0.0.1:0' }, 'REDIS_CLUSTER_NODES'],
+    ['both REDIS_URL and REDIS_CLUSTER_NODES', { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, 'REDIS_CLUSTER_NODES'],
+    ['a key prefix with a brace (it would break cluster hash tags)', { REDIS_KEY_PREFIX: 'auth{x}:' }, 'REDIS_KEY_PREFIX'],
+    ['a session cap of zero', { MAX_SESSIONS_PER_USER: '0' }, 'MAX_SESSIONS_PER_USER'],
+  ])('refuses %s', (_case, env, variable) => {
+    const error = configError(env);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.startsWith(`${variable}: `)).toBe(true);
   });
 });

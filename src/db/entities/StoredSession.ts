@@ -1,14 +1,17 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { announceDeletion } from '../revocation-trigger.js';
 import { User } from './User.js';
 
 /** A session of the PostgreSQL session store (used when no Redis is configured). */
-@Entity({ tableName: 'sessions' })
+@Entity({ tableName: 'sessions', triggers: [announceDeletion('s')] })
 @Index({ properties: ['expiresAt'] })
+// A user's sessions, most recently used first: listing them and evicting beyond the cap.
+@Index({ properties: ['user', 'lastUsedAt'] })
 export class StoredSession {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
 
-  @ManyToOne(() => User, { deleteRule: 'cascade', index: true })
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
   user!: User;
 
   /** SHA-256 of the live refresh token; the token itself is never stored. */

@@ -1,9 +1,10 @@
 import { Collection } from '@mikro-orm/core';
 import { Entity, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { announceDeletion } from '../revocation-trigger.js';
 import { OAuthIdentity } from './OAuthIdentity.js';
 
 /** An account. Not a GraphQL type: the API maps it, so the password hash can never leak. */
-@Entity({ tableName: 'users' })
+@Entity({ tableName: 'users', triggers: [announceDeletion('u')] })
 export class User {
   @PrimaryKey({ type: 'uuid' })
   id!: string;

@@ -39,7 +39,7 @@ async function decideLogin(deps: ContextDependencies, authorization: string | un
   if (check.status === 'invalid') return { state: LoginState.TOKEN_INVALID, claims: null };
   if (check.status === 'expired') return { state: LoginState.TOKEN_EXPIRED, claims: check.claims };
   try {
-    const live = await deps.sessions.isLive(check.claims.sessionId);
+    const live = await deps.sessions.isLive({ userId: check.claims.userId, id: check.claims.sessionId });
     return { state: live ? LoginState.AUTHENTICATED : LoginState.SESSION_REVOKED, claims: check.claims };
   } catch (error) {
     const failure = error instanceof AuthError ? error : new AuthError('SERVICE_UNAVAILABLE', { detail: String(error) });

@@ -1,11 +1,12 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthError } from '../../errors/auth-error.js';
 import type { Sessions } from '../../services/sessions.js';
 import type { GatewayContext } from '../context/context.js';
 import { loginStateOf, requireUser } from '../context/context.js';
 import { LoginState } from '../types/enums.js';
 import { AuthPayload } from '../types/AuthPayload.js';
-import { toAuthPayload } from '../types/mappers.js';
+import { toAuthPayload, toSessionView } from '../types/mappers.js';
+import { SessionView } from '../types/SessionView.js';
 
 @Resolver()
 export class SessionResolver {
@@ -20,8 +21,11 @@ export class SessionResolver {
   async refresh(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: GatewayContext): Promise<AuthPayload> {
     const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null);
     const user = await ctx.users.findById(tokens.userId);
-    // The user was deleted between the session lookup and now: its sessions go with it.
-    if (!user) throw new AuthError('INVALID_REFRESH_TOKEN');
+    if (!user) {
+      // The user was deleted: sessions kept outside the database go with them now.
+      await this.sessions.endAll(tokens.userId);
+      throw new AuthError('INVALID_REFRESH_TOKEN');
+    }
     return toAuthPayload(user, tokens, false);
   }
 
@@ -42,6 +46,21 @@ export class SessionResolver {
       if (state === LoginState.SESSION_REVOKED) return false;
     }
     const { userId, sessionId } = requireUser(ctx);
-    return allDevices ? this.sessions.endAll(userId) : this.sessions.end(sessionId);
+    return allDevices ? this.sessions.endAll(userId) : this.sessions.end({ userId, id: sessionId });
+  }
+
+  @Query(() => [SessionView], { name: 'sessions', description: "The caller's live sessions, most recently used first." })
+  async listSessions(@Ctx() ctx: GatewayContext): Promise<SessionView[]> {
+    const { userId, sessionId } = requireUser(ctx);
+    return (await this.sessions.list(userId)).map((session) => toSessionView(session, sessionId));
+  }
+
+  @Mutation(() => Boolean, {
+    description: "Ends one of the caller's sessions. False when there is no such session of theirs (another user's id included).",
+  })
+  revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<boolean> {
+    const { userId } = requireUser(ctx);
+    // UUIDs are case-insensitive on input; ours are stored in lower case.
+    return this.sessions.end({ userId, id: id.toLowerCase() });
   }
 }

@@ -1,8 +1,9 @@
 import type { User } from '../../db/entities/index.js';
 import type { SignedIn } from '../../services/password-auth.js';
-import type { TokenPair } from '../../services/sessions.js';
+import type { DeviceSession, TokenPair } from '../../services/sessions.js';
 import { AuthPayload } from './AuthPayload.js';
 import { OAuthProvider } from './enums.js';
+import { SessionView } from './SessionView.js';
 import { UserView } from './UserView.js';
 
 /** The GraphQL view of a user; the email only when the viewer is that user. */
@@ -32,4 +33,16 @@ export function toAuthPayload(user: User, tokens: TokenPair, isNewUser: boolean)
 
 export function signedInPayload(result: SignedIn): AuthPayload {
   return toAuthPayload(result.user, result.tokens, result.isNewUser);
+}
+
+export function toSessionView(session: DeviceSession, currentSessionId: string): SessionView {
+  return Object.assign(new SessionView(), {
+    id: session.id,
+    createdAt: new Date(session.createdAt),
+    lastUsedAt: new Date(session.lastUsedAt),
+    expiresAt: new Date(session.expiresAt),
+    userAgent: session.userAgent,
+    ip: session.ip,
+    current: session.id === currentSessionId,
+  });
 }

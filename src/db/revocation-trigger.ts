@@ -1,0 +1,19 @@
+import type { TriggerDef } from '@mikro-orm/core';
+
+/** The channel gateways LISTEN on for deleted sessions and users. */
+export const REVOCATION_CHANNEL = 'auth_revocations';
+
+/**
+ * A trigger that announces each deleted row when its transaction commits, whatever deleted it
+ * (logout, eviction, a cascade from a deleted user, an operator's SQL). The payload is the
+ * revocation feed's one-line format: `s <session id>` or `u <user id>` (stores/revocation-feed.ts).
+ */
+export function announceDeletion(kind: 's' | 'u'): TriggerDef {
+  return {
+    name: 'announce_delete',
+    timing: 'after',
+    events: ['delete'],
+    forEach: 'row',
+    body: `perform pg_notify('${REVOCATION_CHANNEL}', '${kind} ' || old.id::text); return null;`,
+  };
+}

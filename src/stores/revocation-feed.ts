@@ -1,0 +1,119 @@
+import type { Logger } from '../infra/logger.js';
+
+/**
+ * What a store announces when sessions disappear, so every gateway instance can forget them at
+ * once instead of asking the store on every request.
+ */
+export interface RevocationListener {
+  /**
+   * These sessions were logged out, revoked, evicted or removed as ended. (A Redis session whose
+   * stored data simply timed out is not announced: its own times already said it was over.)
+   */
+  sessionsEnded(sessionIds: string[]): void;
+  /** The user was deleted; their sessions go with them. */
+  userDeleted(userId: string): void;
+  /** Subscribed: every announcement from now on arrives. */
+  listening(): void;
+  /** Not subscribed: announcements may be missed until `listening` is called again. */
+  deaf(): void;
+}
+
+export interface RevocationFeed {
+  /** Starts listening (in the background, reconnecting by itself) and reports to `listener`. */
+  start(listener: RevocationListener): void;
+  close(): Promise<void>;
+}
+
+/** Announcements are one line of text: `s <session id> …` or `u <user id>`. */
+export function sessionsEndedMessage(sessionIds: readonly string[]): string {
+  return `s ${sessionIds.join(' ')}`;
+}
+
+export function deliverRevocation(message: string, listener: RevocationListener): void {
+  const [kind, ...ids] = message.split(' ').filter((part) => part !== '');
+  if (kind === 's' && ids.length > 0) listener.sessionsEnded(ids);
+  else if (kind === 'u' && ids.length === 1) listener.userDeleted(ids[0]!);
+}
+
+/** How often a listening connection proves it is still alive; a dead one is replaced. */
+const HEARTBEAT_MS = 1_000;
+
+const reconnectDelay = (failures: number) => Math.min(100 * 2 ** failures, 2_000);
+
+/**
+ * Keeps one listening connection alive: it subscribes, proves itself every second, and is
+ * replaced (after a growing pause) when it breaks or stops answering. The listener hears
+ * `listening` once subscribed and `deaf` whenever announcements may be missed.
+ */
+export abstract class ListeningConnection<C> implements RevocationFeed {
+  private current: C | null = null;
+  private subscribed = false;
+  /** Whether it has listened since it last went deaf, so the log tells each change once. */
+  private everListened = false;
+  private listener: RevocationListener | null = null;
+  private failures = 0;
+  private attempts = 0;
+  private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+
+  /** `name` says in the log which feed changed state. */
+  constructor(private readonly name: string, private readonly logger: Logger) {}
+
+  /** A new, not yet connected connection that passes every message it receives to `deliver`. */
+  protected abstract create(attempt: number, deliver: (message: string) => void): C;
+  /** Connects and subscribes. */
+  protected abstract subscribe(connection: C): Promise<void>;
+  /** Rejects when the connection no longer answers. */
+  protected abstract probe(connection: C): Promise<unknown>;
+  protected abstract dispose(connection: C): Promise<void>;
+
+  start(listener: RevocationListener): void {
+    this.listener = listener;
+    this.open();
+    this.heartbeat = setInterval(() => {
+      const connection = this.current;
+      if (connection !== null && this.subscribed) this.probe(connection).catch(() => this.lost(connection));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.retry);
+    const connection = this.current;
+    this.current = null;
+    if (connection !== null) await this.dispose(connection).catch(() => undefined);
+  }
+
+  /** Called by subclasses, and by the heartbeat, when a connection has broken. Acts once per connection. */
+  protected lost(connection: C): void {
+    if (this.current !== connection || this.closed) return;
+    this.current = null;
+    this.subscribed = false;
+    this.dispose(connection).catch(() => undefined);
+    if (this.everListened) this.logger.warn(`revocation feed (${this.name}) lost: sessions are checked in the store on every request until it is back`);
+    this.everListened = false;
+    this.listener!.deaf();
+    this.retry = setTimeout(() => this.open(), reconnectDelay(this.failures++));
+    this.retry.unref();
+  }
+
+  private open(): void {
+    const listener = this.listener!;
+    const connection = this.create(this.attempts++, (message) => deliverRevocation(message, listener));
+    this.current = connection;
+    this.subscribe(connection).then(
+      () => {
+        if (this.current !== connection) return;
+        if (this.failures > 0) this.logger.info(`revocation feed (${this.name}) listening again`);
+        this.failures = 0;
+        this.subscribed = true;
+        this.everListened = true;
+        listener.listening();
+      },
+      () => this.lost(connection),
+    );
+  }
+}
