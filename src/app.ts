@@ -9,6 +9,7 @@ import { createContextBuilder } from './graphql/context/build-context.js';
 import type { GatewayContext } from './graphql/context/context.js';
 import { SANDBOX_EXAMPLE } from './graphql/sandbox-example.js';
 import { AccountResolver } from './graphql/resolvers/AccountResolver.js';
+import { OAuthResolver } from './graphql/resolvers/OAuthResolver.js';
 import { SessionResolver } from './graphql/resolvers/SessionResolver.js';
 import { buildGatewaySchema, type ResolverContext } from './graphql/schema.js';
 import { clientInfoOf } from './http/client-info.js';
@@ -20,10 +21,13 @@ import type { Logger } from './infra/logger.js';
 import { openDatabase } from './infra/orm.js';
 import { closeRedis, connectRedis } from './infra/redis.js';
 import { AccessTokens } from './services/access-tokens.js';
+import { configuredProviders } from './oauth/index.js';
+import { OAuthLogin } from './services/oauth-login.js';
 import { PasswordAuth } from './services/password-auth.js';
 import { Passwords } from './services/passwords.js';
 import { Sessions } from './services/sessions.js';
 import { generateSigningKey, signingKeyFromPem } from './services/signing-keys.js';
+import { type OAuthStateStore, PostgresOAuthStateStore, RedisOAuthStateStore } from './stores/oauth-state-store.js';
 import { PostgresRevocationFeed } from './stores/postgres-revocation-feed.js';
 import { PostgresSessionStore } from './stores/postgres-session-store.js';
 import { RedisRevocationFeed } from './stores/redis-revocation-feed.js';
@@ -84,8 +88,11 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       closers.push(() => feed.close());
     }
     const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, clock);
+    const oauthStates: OAuthStateStore = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
+    const oauthLogin = new OAuthLogin(configuredProviders(config.oauth), oauthStates, sessions, config.oauth, clock);
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(passwordAuth)],
+      [OAuthResolver, new OAuthResolver(oauthLogin)],
       [SessionResolver, new SessionResolver(sessions)],
     ]);
     const resolvers = { get: (resolverClass: unknown) => resolverInstances.get(resolverClass) };

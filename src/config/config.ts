@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { parseEs256PrivateKey } from './es256-key.js';
+import { boolean, type OAuthConfig, readOAuthConfig } from './oauth-config.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -29,6 +30,7 @@ export interface Config {
   /** Live sessions a user may hold; creating one more evicts the least recently used. */
   readonly maxSessionsPerUser: number;
   readonly bcryptCost: number;
+  readonly oauth: OAuthConfig;
   readonly trustProxy: boolean;
   readonly introspection: boolean;
   readonly logLevel: string;
@@ -90,6 +92,7 @@ export function loadConfig(env: Environment): Config {
     refreshReuseGraceMs: read('REFRESH_REUSE_GRACE', parseDuration('10s'), parseDuration),
     maxSessionsPerUser: read('MAX_SESSIONS_PER_USER', 50, (raw) => integer(raw, 1, 10_000)),
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
+    oauth: readOAuthConfig(read, (line) => problems.push(line)),
     trustProxy: read('TRUST_PROXY', false, boolean),
     introspection: read('INTROSPECTION', !isProduction, boolean),
     logLevel: read('LOG_LEVEL', 'info', (raw) => oneOf(raw, LOG_LEVELS)),
@@ -99,7 +102,7 @@ export function loadConfig(env: Environment): Config {
   return Object.freeze(config);
 }
 
-type Reader = <T>(name: string, fallback: T, parse: (raw: string) => T) => T;
+export type Reader = <T>(name: string, fallback: T, parse: (raw: string) => T) => T;
 
 function readRedisLocation(read: Reader): RedisLocation | null {
   const serverUrl = read('REDIS_URL', null, (raw) => url(raw, ['redis:', 'rediss:']));
@@ -166,12 +169,6 @@ function positiveDuration(raw: string): number {
   return ms;
 }
 
-function boolean(raw: string): boolean {
-  const value = raw.toLowerCase();
-  if (['true', '1', 'yes'].includes(value)) return true;
-  if (['false', '0', 'no'].includes(value)) return false;
-  throw new Error(`expected true or false, got "${raw}"`);
-}
 
 function oneOf(raw: string, allowed: string[]): string {
   if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}, got "${raw}"`);

@@ -6,11 +6,12 @@ import { buildSchema, type ContainerType, createResolversMap } from 'type-graphq
 import type { GatewayContext } from './context/context.js';
 import { viewerOf } from './context/context.js';
 import { AccountResolver } from './resolvers/AccountResolver.js';
+import { OAuthResolver } from './resolvers/OAuthResolver.js';
 import { SessionResolver } from './resolvers/SessionResolver.js';
 import { DateTimeScalar } from './types/date-time.js';
 import { toUserView } from './types/mappers.js';
 
-const RESOLVER_CLASSES = [AccountResolver, SessionResolver] as const;
+const RESOLVER_CLASSES = [AccountResolver, OAuthResolver, SessionResolver] as const;
 
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])';
 

@@ -5,7 +5,7 @@ const EMAIL_MAX_LENGTH = 254;
 const PASSWORD_MIN_LENGTH = 8;
 /** bcrypt reads at most 72 bytes; longer passwords are refused instead of silently truncated. */
 const PASSWORD_MAX_BYTES = 72;
-const NICKNAME_MAX_LENGTH = 50;
+export const NICKNAME_MAX_LENGTH = 50;
 
 /** Trimmed and lower-cased, so one mailbox maps to one account. Caps length before any other work. */
 export function normalizeEmail(raw: string): string {

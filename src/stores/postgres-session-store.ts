@@ -100,8 +100,13 @@ export class PostgresSessionStore implements SessionStore {
     });
   }
 
+  /**
+   * Called inside a database transaction (OAuth linking ends the account's sessions as part of
+   * it), an operation joins that transaction: it commits or rolls back with it, and never waits
+   * for a second pooled connection while the first is held.
+   */
   private run<T>(operation: (em: MikroORM['em']) => Promise<T>): Promise<T> {
-    return whileAvailable('postgres session store', () => operation(this.orm.em.fork()));
+    return whileAvailable('postgres session store', () => operation(this.orm.em.fork({ keepTransactionContext: true })));
   }
 }
 

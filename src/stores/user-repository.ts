@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { User } from '../db/entities/index.js';
+import type { OAuthProviderName } from '../config/oauth-config.js';
+import { OAuthIdentity, User } from '../db/entities/index.js';
 import { AuthError } from '../errors/auth-error.js';
 import { isUuid } from './ids.js';
 import { whileAvailable } from './store-failure.js';
@@ -10,6 +11,19 @@ export interface NewUser {
   email: string;
   passwordHash: string;
   nickname: string;
+}
+
+export interface NewSocialUser {
+  /** Only an email the provider vouches for; null otherwise. */
+  email: string | null;
+  nickname: string;
+}
+
+export interface ProviderAccount {
+  provider: OAuthProviderName;
+  providerUserId: string;
+  /** The email the provider reported, kept on the identity for reference (verified or not). */
+  email: string | null;
 }
 
 /** Users, through the request's EntityManager. */
@@ -40,7 +54,40 @@ export class UserRepository {
     });
   }
 
-  remove(user: User): Promise<void> {
-    return whileAvailable('database', () => this.em.remove(user).flush());
+  /** Runs `work` in one transaction, with a repository bound to it; rolled back if `work` throws. */
+  transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
+    return whileAvailable('database', () => this.em.transactional((tx) => work(new UserRepository(tx))));
+  }
+
+  /** Inside a transaction: waits for, then holds until commit, the right to map this provider account. */
+  async lockProviderAccount(account: ProviderAccount): Promise<void> {
+    await whileAvailable('database', () => this.em.execute('select pg_advisory_xact_lock(hashtext(?))', [`oauth:${account.provider}:${account.providerUserId}`]));
+  }
+
+  /** The user a provider account is linked to. */
+  async findByProviderAccount(account: ProviderAccount): Promise<User | null> {
+    const identity = await whileAvailable('database', () =>
+      this.em.findOne(OAuthIdentity, { provider: account.provider, providerUserId: account.providerUserId }, { populate: ['user.identities'] }),
+    );
+    return identity?.user ?? null;
+  }
+
+  /** A user who signs in only through a provider (no password). Written on `flush`. */
+  createSocialUser(fields: NewSocialUser, now: Date): User {
+    return this.em.create(User, { id: randomUUID(), email: fields.email, emailVerified: fields.email !== null, passwordHash: null, nickname: fields.nickname, createdAt: now, updatedAt: now });
+  }
+
+  /** Links a provider account to the user. Written on `flush`. */
+  link(user: User, account: ProviderAccount, now: Date): void {
+    user.identities.add(this.em.create(OAuthIdentity, { id: randomUUID(), user, ...account, createdAt: now }));
+  }
+
+  flush(): Promise<void> {
+    return whileAvailable('database', () => this.em.flush());
+  }
+
+  /** Deletes the user (their identities and sessions rows go with them), whichever transaction loaded it. */
+  async remove(user: User): Promise<void> {
+    await whileAvailable('database', () => this.em.nativeDelete(User, { id: user.id }));
   }
 }

@@ -164,3 +164,49 @@ describe('loadConfig for Redis', () => {
     expect(error.problems[0]!.startsWith(`${variable}: `)).toBe(true);
   });
 });
+
+describe('loadConfig for social login', () => {
+  it('turns every provider off by default and allows the contract\'s default redirect URI', () => {
+    expect(loadConfig({}).oauth).toEqual({
+      providers: { GOOGLE: null, NAVER: null, KAKAO: null },
+      redirectUris: ['http://localhost:3000/oauth/callback'],
+      requireState: false,
+    });
+  });
+
+  it('turns a provider on with its client id and secret, at its real endpoints unless overridden', () => {
+    const oauth = loadConfig({
+      OAUTH_GOOGLE_CLIENT_ID: 'google-id',
+      OAUTH_GOOGLE_CLIENT_SECRET: 'google-secret',
+      OAUTH_KAKAO_CLIENT_ID: 'kakao-id',
+      OAUTH_KAKAO_TOKEN_URL: 'http://127.0.0.1:9000/oauth/token',
+      OAUTH_REDIRECT_URIS: 'https://app.example/cb, myapp://oauth',
+      OAUTH_REQUIRE_STATE: 'true',
+    }).oauth;
+    expect(oauth.providers.GOOGLE).toEqual({
+      clientId: 'google-id',
+      clientSecret: 'google-secret',
+      authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      userInfoUrl: 'https://openidconnect.googleapis.com/v1/userinfo',
+    });
+    // Kakao apps may have no client secret.
+    expect(oauth.providers.KAKAO).toMatchObject({ clientId: 'kakao-id', clientSecret: null, tokenUrl: 'http://127.0.0.1:9000/oauth/token' });
+    expect(oauth.providers.NAVER).toBeNull();
+    expect(oauth.redirectUris).toEqual(['https://app.example/cb', 'myapp://oauth']);
+    expect(oauth.requireState).toBe(true);
+  });
+
+  it.each([
+    ['a Google client id without its secret', { OAUTH_GOOGLE_CLIENT_ID: 'id' }, 'OAUTH_GOOGLE_CLIENT_SECRET'],
+    ['a Naver client id without its secret', { OAUTH_NAVER_CLIENT_ID: 'id' }, 'OAUTH_NAVER_CLIENT_SECRET'],
+    ['a secret without a client id', { OAUTH_KAKAO_CLIENT_SECRET: 's' }, 'OAUTH_KAKAO_CLIENT_SECRET'],
+    ['an endpoint that is not an http(s) URL', { OAUTH_NAVER_TOKEN_URL: 'ftp://example/token' }, 'OAUTH_NAVER_TOKEN_URL'],
+    ['a redirect URI that is not absolute', { OAUTH_REDIRECT_URIS: '/callback' }, 'OAUTH_REDIRECT_URIS'],
+    ['OAUTH_REQUIRE_STATE that is not a boolean', { OAUTH_REQUIRE_STATE: 'sometimes' }, 'OAUTH_REQUIRE_STATE'],
+  ])('refuses %s', (_case, env, variable) => {
+    const error = configError(env);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.startsWith(`${variable}: `)).toBe(true);
+  });
+});

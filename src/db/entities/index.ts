@@ -1,8 +1,9 @@
 import { OAuthIdentity } from './OAuthIdentity.js';
+import { PendingOAuthState } from './PendingOAuthState.js';
 import { SigningKey } from './SigningKey.js';
 import { StoredSession } from './StoredSession.js';
 import { User } from './User.js';
 
-export { OAuthIdentity, SigningKey, StoredSession, User };
+export { OAuthIdentity, PendingOAuthState, SigningKey, StoredSession, User };
 
-export const ENTITIES = [User, OAuthIdentity, SigningKey, StoredSession];
+export const ENTITIES = [User, OAuthIdentity, SigningKey, StoredSession, PendingOAuthState];

@@ -1,0 +1,183 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { OAuthConfig, OAuthProviderName } from '../config/oauth-config.js';
+import { AuthError, badInput } from '../errors/auth-error.js';
+import type { Clock } from '../infra/clock.js';
+import { randomSecret, sha256 } from '../infra/random.js';
+import { type OAuthProfile, type OAuthProvider, ProviderError } from '../oauth/index.js';
+import type { OAuthStateStore } from '../stores/oauth-state-store.js';
+import type { ProviderAccount, UserRepository } from '../stores/user-repository.js';
+import type { User } from '../db/entities/index.js';
+import { NICKNAME_MAX_LENGTH, normalizeEmail, normalizeNickname } from './credential-policy.js';
+import type { SignedIn } from './password-auth.js';
+import type { ClientInfo, Sessions } from './sessions.js';
+
+const STATE_TTL_MS = 10 * 60_000;
+const MAX_CODE_LENGTH = 2_048;
+const MAX_STATE_LENGTH = 256;
+const MAX_REDIRECT_URI_LENGTH = 2_048;
+// RFC 7636: 43 to 128 unreserved characters.
+const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+export interface OAuthLoginInput {
+  provider: OAuthProviderName;
+  code: string;
+  redirectUri: string | null;
+  state: string | null;
+  codeVerifier: string | null;
+}
+
+/** Social sign-in: the authorize URL with a server-kept state and PKCE, then code → profile → user → session. */
+export class OAuthLogin {
+  constructor(
+    private readonly providers: ReadonlyMap<OAuthProviderName, OAuthProvider>,
+    private readonly states: OAuthStateStore,
+    private readonly sessions: Sessions,
+    private readonly config: OAuthConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async authorizationUrl(providerName: OAuthProviderName, redirectUri: string): Promise<{ url: string; state: string }> {
+    const provider = this.provider(providerName);
+    this.checkRedirectUri(redirectUri);
+    const state = randomSecret(32);
+    const codeVerifier = provider.supportsPkce ? randomSecret(32) : null;
+    const now = this.clock.now();
+    await this.states.put(state, { provider: providerName, redirectUri, codeVerifier, expiresAt: now + STATE_TTL_MS }, now);
+    // S256: the challenge is base64url(SHA-256(verifier)); the verifier stays here until the login.
+    return { url: provider.authorizeUrl({ redirectUri, state, codeChallenge: codeVerifier && sha256(codeVerifier) }), state };
+  }
+
+  async login(users: UserRepository, input: OAuthLoginInput, client: ClientInfo): Promise<SignedIn> {
+    const provider = this.provider(input.provider);
+    checkLoginInput(input);
+    if (input.redirectUri !== null) this.checkRedirectUri(input.redirectUri);
+    const pending = await this.takeState(input);
+    const profile = await fromProvider(async () => {
+      const accessToken = await provider.exchangeCode({
+        code: input.code,
+        redirectUri: input.redirectUri ?? pending?.redirectUri ?? null,
+        state: input.state,
+        // A client that ran PKCE itself sends its verifier; otherwise the one kept with our state.
+        codeVerifier: provider.supportsPkce ? (input.codeVerifier ?? pending?.codeVerifier ?? null) : null,
+      });
+      return provider.profile(accessToken);
+    });
+    const { user, isNewUser } = await this.userFor(users, input.provider, profile);
+    try {
+      return { user, tokens: await this.sessions.start(user.id, client), isNewUser };
+    } catch (error) {
+      // No half-written sign-up: without a session a new account goes too, so a retry starts afresh.
+      if (isNewUser) await users.remove(user);
+      throw error;
+    }
+  }
+
+  private provider(name: OAuthProviderName): OAuthProvider {
+    const provider = this.providers.get(name);
+    if (!provider) throw new AuthError('PROVIDER_NOT_CONFIGURED');
+    return provider;
+  }
+
+  private checkRedirectUri(redirectUri: string): void {
+    if (redirectUri.length > MAX_REDIRECT_URI_LENGTH || !this.config.redirectUris.includes(redirectUri)) {
+      throw badInput('redirectUri', 'redirectUri is not one of the allowed redirect URIs.');
+    }
+  }
+
+  /** The state, consumed: it must be ours, unused, unexpired, for this provider and redirect URI. */
+  private async takeState(input: OAuthLoginInput) {
+    if (input.state === null) {
+      if (this.config.requireState) throw new AuthError('INVALID_OAUTH_STATE', { detail: 'state is required' });
+      return null;
+    }
+    const pending = await this.states.take(input.state, this.clock.now());
+    const fits = pending !== null && pending.provider === input.provider && (input.redirectUri === null || input.redirectUri === pending.redirectUri);
+    if (!fits) throw new AuthError('INVALID_OAUTH_STATE');
+    return pending;
+  }
+
+  /**
+   * Finds or creates the user of a provider account, in one transaction: nothing is left half
+   * linked. First logins of one account queue on an advisory lock, so parallel ones make one user.
+   */
+  private async userFor(users: UserRepository, providerName: OAuthProviderName, profile: OAuthProfile): Promise<{ user: User; isNewUser: boolean }> {
+    const account: ProviderAccount = { provider: providerName, providerUserId: profile.id, email: profile.email };
+    const email = verifiedEmail(profile);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await users.transaction(async (tx) => {
+          await tx.lockProviderAccount(account);
+          const linked = await tx.findByProviderAccount(account);
+          if (linked) return { user: linked, isNewUser: false };
+          const existing = email === null ? null : await tx.findByEmail(email);
+          if (existing) {
+            await this.linkByEmail(tx, existing, account);
+            return { user: existing, isNewUser: false };
+          }
+          const user = tx.createSocialUser({ email, nickname: nicknameOf(profile) }, new Date(this.clock.now()));
+          tx.link(user, account, new Date(this.clock.now()));
+          await tx.flush();
+          return { user, isNewUser: true };
+        });
+      } catch (error) {
+        // The same email arrived at the same moment by another way in: the retry links to it.
+        if (!(error instanceof UniqueConstraintViolationException) || attempt === 2) throw error;
+      }
+    }
+  }
+
+  /**
+   * Links a provider account to the user who owns its (provider-verified) email. If that user
+   * never verified the email, whoever created the account may not own it (pre-account
+   * hijacking): their password goes and their sessions end before the link commits.
+   */
+  private async linkByEmail(tx: UserRepository, user: User, account: ProviderAccount): Promise<void> {
+    const now = new Date(this.clock.now());
+    if (!user.emailVerified) {
+      user.passwordHash = null;
+      user.emailVerified = true;
+      user.updatedAt = now;
+      await this.sessions.endAll(user.id);
+    }
+    tx.link(user, account, now);
+    await tx.flush();
+  }
+}
+
+/** Cheap checks before any provider call or state use; oversized input is refused at once. */
+function checkLoginInput(input: OAuthLoginInput): void {
+  if (input.code.length === 0 || input.code.length > MAX_CODE_LENGTH) throw badInput('code', `code must be 1 to ${MAX_CODE_LENGTH} characters.`);
+  if (input.state !== null && (input.state.length === 0 || input.state.length > MAX_STATE_LENGTH)) throw new AuthError('INVALID_OAUTH_STATE');
+  if (input.codeVerifier !== null && !CODE_VERIFIER.test(input.codeVerifier)) {
+    throw badInput('codeVerifier', 'codeVerifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_", "~".');
+  }
+}
+
+/** Runs the provider calls; their failures become OAUTH_PROVIDER_ERROR carrying the provider's code. */
+async function fromProvider<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    throw new AuthError('OAUTH_PROVIDER_ERROR', { extras: { providerError: error.code }, detail: error.detail });
+  }
+}
+
+/** The provider's email, normalised, only where the provider vouches for it. */
+function verifiedEmail(profile: OAuthProfile): string | null {
+  if (!profile.email || !profile.emailVerified) return null;
+  try {
+    return normalizeEmail(profile.email);
+  } catch {
+    return null;
+  }
+}
+
+/** The provider's nickname cut to our limit, or a neutral one when it has none we can use. */
+function nicknameOf(profile: OAuthProfile): string {
+  try {
+    return normalizeNickname([...(profile.nickname ?? '').trim()].slice(0, NICKNAME_MAX_LENGTH).join(''));
+  } catch {
+    return 'User';
+  }
+}

@@ -1,0 +1,73 @@
+import type { OAuthProviderName } from '../config/oauth-config.js';
+import { PendingOAuthState } from '../db/entities/index.js';
+import type { MikroORM } from '../infra/orm.js';
+import { sha256 } from '../infra/random.js';
+import type { RedisClient } from '../infra/redis.js';
+import { whileAvailable } from './store-failure.js';
+
+/** What `oauthAuthorizationUrl` started and `oauthLogin` finishes. */
+export interface PendingAuthorization {
+  provider: OAuthProviderName;
+  redirectUri: string;
+  codeVerifier: string | null;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/**
+ * Single-use OAuth states, kept server-side. States are stored only as SHA-256 hashes; `take`
+ * removes the state in the same step that reads it, so two logins can never share one.
+ */
+export interface OAuthStateStore {
+  /** Keeps `pending` under `state` until it is taken or expires; `now` lets abandoned states be cleared. */
+  put(state: string, pending: PendingAuthorization, now: number): Promise<void>;
+  /** The pending authorization, removed; null when unknown, already taken or expired at `now`. */
+  take(state: string, now: number): Promise<PendingAuthorization | null>;
+}
+
+export class RedisOAuthStateStore implements OAuthStateStore {
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
+
+  put(state: string, pending: PendingAuthorization): Promise<void> {
+    // Redis forgets it by itself (PXAT); `take` still checks the time, which tests move.
+    return whileAvailable('redis', async () => {
+      await this.redis.set(this.key(state), JSON.stringify(pending), 'PXAT', pending.expiresAt);
+    }, () => true);
+  }
+
+  take(state: string, now: number): Promise<PendingAuthorization | null> {
+    return whileAvailable('redis', async () => {
+      const stored = await this.redis.getdel(this.key(state));
+      const pending = stored === null ? null : (JSON.parse(stored) as PendingAuthorization);
+      return pending && now < pending.expiresAt ? pending : null;
+    }, () => true);
+  }
+
+  private key(state: string): string {
+    return `${this.prefix}oauth-state:${sha256(state)}`;
+  }
+}
+
+export class PostgresOAuthStateStore implements OAuthStateStore {
+  constructor(private readonly orm: MikroORM) {}
+
+  put(state: string, pending: PendingAuthorization, now: number): Promise<void> {
+    return whileAvailable('database', async () => {
+      const em = this.orm.em.fork();
+      await em.insert(PendingOAuthState, { stateHash: sha256(state), ...pending, expiresAt: new Date(pending.expiresAt) });
+      // Abandoned states go as new ones arrive, so the table stays small.
+      await em.nativeDelete(PendingOAuthState, { expiresAt: { $lte: new Date(now) } });
+    });
+  }
+
+  take(state: string, now: number): Promise<PendingAuthorization | null> {
+    return whileAvailable('database', async () => {
+      const [row]: Array<{ provider: OAuthProviderName; redirect_uri: string; code_verifier: string | null; expires_at: string | Date }> = await this.orm.em
+        .fork()
+        .execute('delete from oauth_states where state_hash = ? returning provider, redirect_uri, code_verifier, expires_at', [sha256(state)]);
+      if (!row) return null;
+      const pending = { provider: row.provider, redirectUri: row.redirect_uri, codeVerifier: row.code_verifier, expiresAt: new Date(row.expires_at).getTime() };
+      return now < pending.expiresAt ? pending : null;
+    });
+  }
+}
