@@ -26,7 +26,7 @@ import { OAuthLogin } from './services/oauth-login.js';
 import { PasswordAuth } from './services/password-auth.js';
 import { Passwords } from './services/passwords.js';
 import { Sessions } from './services/sessions.js';
-import { generateSigningKey, signingKeyFromPem } from './services/signing-keys.js';
+import { SigningKeyring } from './services/signing-keyring.js';
 import { type OAuthStateStore, PostgresOAuthStateStore, RedisOAuthStateStore } from './stores/oauth-state-store.js';
 import { PostgresRevocationFeed } from './stores/postgres-revocation-feed.js';
 import { PostgresSessionStore } from './stores/postgres-session-store.js';
@@ -78,13 +78,12 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const feeds = new Map<string, RevocationFeed>([['postgres', new PostgresRevocationFeed(databaseUrl, logger)]]);
     if (redisStore) feeds.set('redis', new RedisRevocationFeed(config.redis!, redisStore.revocationChannel, logger));
 
-    const signingKey = signingKeyFromPem(
-      config.jwtPrivateKeyPem ?? (await new SigningKeyStore(orm).currentOrCreate(generateSigningKey, new Date(clock.now()))).privateKeyPem,
-    );
-    const accessTokens = new AccessTokens(signingKey, config, clock);
+    const keyring = await SigningKeyring.open(new SigningKeyStore(orm), config.jwtPrivateKeyPem, config, clock);
+    closers.push(async () => keyring.close());
+    const accessTokens = new AccessTokens(keyring, config, clock);
     const sessions = new Sessions(sessionStore, accessTokens, config, clock, [...feeds.keys()]);
     for (const [name, feed] of feeds) {
-      feed.start(sessions.revocationListener(name));
+      feed.start({ ...sessions.revocationListener(name), keysChanged: () => keyring.reloadSoon() });
       closers.push(() => feed.close());
     }
     const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, clock);
@@ -131,7 +130,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
         jwks: () => accessTokens.jwks(),
         readiness: () => checkReadiness({ database: () => orm.em.getConnection().execute('select 1'), ...(redis && { redis: () => redis.ping() }) }),
       },
-      logger,
+      { corsOrigins: config.corsOrigins, log: logger },
     );
     await new Promise<void>((resolve, reject) => {
       httpServer!.once('error', reject);

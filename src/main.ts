@@ -1,19 +1,8 @@
-import { existsSync } from 'node:fs';
 import { startGateway } from './app.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { configFromProcess } from './config/from-process.js';
 import { createLogger } from './infra/logger.js';
 
-// A .env file is read in development only; production takes its settings from the environment.
-if ((process.env.NODE_ENV ?? 'development') === 'development' && existsSync('.env')) process.loadEnvFile('.env');
-
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+const config = configFromProcess();
 
 const logger = createLogger(config.logLevel);
 let gateway;

@@ -32,6 +32,8 @@ export interface Config {
   readonly bcryptCost: number;
   readonly oauth: OAuthConfig;
   readonly trustProxy: boolean;
+  /** Browser origins allowed to call /graphql (CORS). */
+  readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
   readonly logLevel: string;
 }
@@ -94,6 +96,8 @@ export function loadConfig(env: Environment): Config {
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     oauth: readOAuthConfig(read, (line) => problems.push(line)),
     trustProxy: read('TRUST_PROXY', false, boolean),
+    // Studio, and the embedded Sandbox our /graphql page shows (it calls from its own origin).
+    corsOrigins: read('CORS_ORIGINS', isProduction ? [] : ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'], origins),
     introspection: read('INTROSPECTION', !isProduction, boolean),
     logLevel: read('LOG_LEVEL', 'info', (raw) => oneOf(raw, LOG_LEVELS)),
   };
@@ -173,6 +177,14 @@ function positiveDuration(raw: string): number {
 function oneOf(raw: string, allowed: string[]): string {
   if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}, got "${raw}"`);
   return raw;
+}
+
+function origins(raw: string): string[] {
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new Error(`expected origins like https://app.example.com, got "${origin}"`);
+    return origin;
+  });
 }
 
 function scope(raw: string): string {

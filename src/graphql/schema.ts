@@ -13,7 +13,10 @@ import { toUserView } from './types/mappers.js';
 
 const RESOLVER_CLASSES = [AccountResolver, OAuthResolver, SessionResolver] as const;
 
-const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])';
+// Federation 2.5: `@authenticated` and `@requiresScopes` let a router enforce access before a
+// request reaches any subgraph; this subgraph still checks every request itself.
+const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])';
 
 /** Where resolvers come from: each request's context carries its gateway's resolver instances. */
 export interface ResolverContext {

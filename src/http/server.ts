@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../infra/logger.js';
+import { createCors } from './cors.js';
 import { sendJson } from './respond.js';
 
 export interface Readiness {
@@ -13,14 +14,17 @@ export interface HttpRoutes {
   readiness(): Promise<Readiness>;
 }
 
-// Routers poll JWKS; five minutes keeps them current without hammering us.
-const JWKS_CACHE = 'public, max-age=300, stale-while-revalidate=60';
+// Routers poll JWKS (Apollo Router every 60 s by default). A rotated-in key is published five
+// minutes before it signs (services/signing-keyring.ts), so a minute of caching is always safe.
+const JWKS_CACHE = 'public, max-age=60, stale-while-revalidate=60';
 
 /** The one HTTP server: /graphql, /healthz, /readyz and /.well-known/jwks.json. */
-export function createHttpServer(routes: HttpRoutes, log: Logger): Server {
+export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger }): Server {
+  const log = options.log;
+  const cors = createCors(options.corsOrigins);
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
-    route(routes, request, response, url).catch((error: unknown) => {
+    route(routes, cors, request, response, url).catch((error: unknown) => {
       log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
       if (!response.headersSent) sendJson(response, 500, { error: 'internal server error' });
       else response.destroy();
@@ -30,10 +34,13 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): Server {
   return server;
 }
 
-async function route(routes: HttpRoutes, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+type Cors = ReturnType<typeof createCors>;
+
+async function route(routes: HttpRoutes, cors: Cors, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   const method = request.method ?? 'GET';
   switch (url.pathname) {
     case '/graphql':
+      if (await cors(request, response)) return;
       return routes.graphql(request, response, url);
     case '/healthz':
       return sendJson(response, 200, { status: 'ok' });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../infra/clock.js';
-import { SIGNING_ALGORITHM, type PublicJwk, type SigningKeyPair } from './signing-keys.js';
+import type { SigningKeyring } from './signing-keyring.js';
+import { SIGNING_ALGORITHM, type PublicJwk } from './signing-keys.js';
 
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 
@@ -25,19 +26,15 @@ export interface IssuedAccessToken {
 
 /** Issues and verifies ES256 access tokens (RFC 9068 shape: typ at+jwt, iss, aud, sub, sid, jti, scope). */
 export class AccessTokens {
-  private readonly byKid: Map<string, SigningKeyPair>;
-
   constructor(
-    private readonly signingKey: SigningKeyPair,
+    private readonly keys: Pick<SigningKeyring, 'signingKey' | 'verificationKey' | 'jwks'>,
     private readonly config: Pick<Config, 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlMs' | 'accessTokenScope'>,
     private readonly clock: Clock,
-  ) {
-    this.byKid = new Map([[signingKey.kid, signingKey]]);
-  }
+  ) {}
 
   /** The public keys that verify our tokens, as served at /.well-known/jwks.json. */
   jwks(): { keys: PublicJwk[] } {
-    return { keys: [...this.byKid.values()].map((key) => key.jwk) };
+    return { keys: this.keys.jwks() };
   }
 
   issue(userId: string, sessionId: string): IssuedAccessToken {
@@ -53,9 +50,10 @@ export class AccessTokens {
       iat,
       exp: iat + expiresIn,
     };
-    const token = jwt.sign(payload, this.signingKey.privateKey, {
+    const signingKey = this.keys.signingKey();
+    const token = jwt.sign(payload, signingKey.privateKey, {
       algorithm: SIGNING_ALGORITHM,
-      keyid: this.signingKey.kid,
+      keyid: signingKey.kid,
       header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
     });
     return { token, expiresIn };
@@ -68,7 +66,7 @@ export class AccessTokens {
   verify(token: string): AccessTokenCheck {
     const kid = (jwt.decode(token, { complete: true })?.header as { kid?: unknown } | undefined)?.kid;
     // Only our own keys, by kid: no jku, x5u or embedded jwk is ever followed.
-    const key = typeof kid === 'string' ? this.byKid.get(kid) : undefined;
+    const key = typeof kid === 'string' ? this.keys.verificationKey(kid) : undefined;
     if (!key) return { status: 'invalid' };
     let decoded: jwt.Jwt;
     try {

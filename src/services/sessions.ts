@@ -55,7 +55,7 @@ export class Sessions {
   }
 
   /** Where the revocation feed named `feed` reports. */
-  revocationListener(feed: string): RevocationListener {
+  revocationListener(feed: string): Omit<RevocationListener, 'keysChanged'> {
     return {
       sessionsEnded: (ids) => this.liveness.ended(ids),
       userDeleted: (userId) => {

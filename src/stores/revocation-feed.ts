@@ -12,9 +12,11 @@ export interface RevocationListener {
   sessionsEnded(sessionIds: string[]): void;
   /** The user was deleted; their sessions go with them. */
   userDeleted(userId: string): void;
+  /** The signing keys changed (a rotation): read them again. */
+  keysChanged(): void;
   /** Subscribed: every announcement from now on arrives. */
   listening(): void;
-  /** Not subscribed: announcements may be missed until `listening` is called again. */
+  /** No longer subscribed: announcements may be missed until `listening` is called again. A listener starts out deaf. */
   deaf(): void;
 }
 
@@ -24,7 +26,7 @@ export interface RevocationFeed {
   close(): Promise<void>;
 }
 
-/** Announcements are one line of text: `s <session id> …` or `u <user id>`. */
+/** Announcements are one line of text: `s <session id> …`, `u <user id>` or `k`. */
 export function sessionsEndedMessage(sessionIds: readonly string[]): string {
   return `s ${sessionIds.join(' ')}`;
 }
@@ -33,6 +35,7 @@ export function deliverRevocation(message: string, listener: RevocationListener)
   const [kind, ...ids] = message.split(' ').filter((part) => part !== '');
   if (kind === 's' && ids.length > 0) listener.sessionsEnded(ids);
   else if (kind === 'u' && ids.length === 1) listener.userDeleted(ids[0]!);
+  else if (kind === 'k') listener.keysChanged();
 }
 
 /** How often a listening connection proves it is still alive; a dead one is replaced. */
@@ -43,12 +46,12 @@ const reconnectDelay = (failures: number) => Math.min(100 * 2 ** failures, 2_000
 /**
  * Keeps one listening connection alive: it subscribes, proves itself every second, and is
  * replaced (after a growing pause) when it breaks or stops answering. The listener hears
- * `listening` once subscribed and `deaf` whenever announcements may be missed.
+ * `listening` once subscribed and `deaf` once when that ends (it starts out deaf).
  */
 export abstract class ListeningConnection<C> implements RevocationFeed {
   private current: C | null = null;
   private subscribed = false;
-  /** Whether it has listened since it last went deaf, so the log tells each change once. */
+  /** Whether it has listened since it last went deaf, so the log and the listener hear each change once. */
   private everListened = false;
   private listener: RevocationListener | null = null;
   private failures = 0;
@@ -93,9 +96,12 @@ export abstract class ListeningConnection<C> implements RevocationFeed {
     this.current = null;
     this.subscribed = false;
     this.dispose(connection).catch(() => undefined);
-    if (this.everListened) this.logger.warn(`revocation feed (${this.name}) lost: sessions are checked in the store on every request until it is back`);
+    // Told once per loss: a listener starts out deaf, and failed reconnects change nothing.
+    if (this.everListened) {
+      this.logger.warn(`revocation feed (${this.name}) lost: sessions are checked in the store on every request until it is back`);
+      this.listener!.deaf();
+    }
     this.everListened = false;
-    this.listener!.deaf();
     this.retry = setTimeout(() => this.open(), reconnectDelay(this.failures++));
     this.retry.unref();
   }

@@ -188,6 +188,7 @@ export async function until(done: () => boolean, ms = 2_000): Promise<void> {
 export class RecordingListener implements RevocationListener {
   ended: string[] = [];
   deletedUsers: string[] = [];
+  keyChanges = 0;
   readonly states: Array<'listening' | 'deaf'> = [];
 
   sessionsEnded(sessionIds: string[]): void {
@@ -195,6 +196,9 @@ export class RecordingListener implements RevocationListener {
   }
   userDeleted(userId: string): void {
     this.deletedUsers.push(userId);
+  }
+  keysChanged(): void {
+    this.keyChanges += 1;
   }
   listening(): void {
     this.states.push('listening');

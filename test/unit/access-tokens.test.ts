@@ -1,13 +1,18 @@
 import { createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { AccessTokens } from '../../src/services/access-tokens.js';
-import { generateSigningKey, signingKeyFromPem } from '../../src/services/signing-keys.js';
+import { generateSigningKey, type SigningKeyPair, signingKeyFromPem } from '../../src/services/signing-keys.js';
 import { newRefreshToken } from '../../src/services/refresh-tokens.js';
 import { TestClock } from '../helpers/test-clock.js';
 
 const CONFIG = { jwtIssuer: 'auth-gateway', jwtAudience: 'graphql', accessTokenTtlMs: 900_000, accessTokenScope: 'user' };
 const key = signingKeyFromPem(generateSigningKey().privateKeyPem);
+
+/** A keyring of one key that both signs and verifies. */
+function onlyKey(pair: SigningKeyPair) {
+  return { signingKey: () => pair, verificationKey: (kid: string) => (kid === pair.kid ? pair : undefined), jwks: () => [pair.jwk] };
+}
 const clock = new TestClock();
-const tokens = new AccessTokens(key, CONFIG, clock);
+const tokens = new AccessTokens(onlyKey(key), CONFIG, clock);
 const userId = randomUUID();
 const sessionId = randomUUID();
 
@@ -49,7 +54,7 @@ describe('AccessTokens', () => {
 
   it('reports a genuine token past its exp as expired, with its claims', () => {
     const local = new TestClock();
-    const verifier = new AccessTokens(key, CONFIG, local);
+    const verifier = new AccessTokens(onlyKey(key), CONFIG, local);
     const { token } = verifier.issue(userId, sessionId);
     local.advance(901_000);
     expect(verifier.verify(token)).toEqual({ status: 'expired', claims: { userId, sessionId, scope: 'user' } });

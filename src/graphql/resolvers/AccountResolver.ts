@@ -1,4 +1,4 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
 import type { PasswordAuth } from '../../services/password-auth.js';
 import type { GatewayContext } from '../context/context.js';
 import { requireUser } from '../context/context.js';
@@ -21,6 +21,7 @@ export class AccountResolver {
     return signedInPayload(await this.passwordAuth.signIn(ctx.users, input, ctx.client));
   }
 
+  @Directive('@authenticated')
   @Query(() => UserView, { nullable: true, description: 'The signed-in user; UNAUTHENTICATED (with loginState) otherwise.' })
   async me(@Ctx() ctx: GatewayContext): Promise<UserView | null> {
     const { userId } = requireUser(ctx);

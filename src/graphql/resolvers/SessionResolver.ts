@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthError } from '../../errors/auth-error.js';
 import type { Sessions } from '../../services/sessions.js';
 import type { GatewayContext } from '../context/context.js';
@@ -49,12 +49,14 @@ export class SessionResolver {
     return allDevices ? this.sessions.endAll(userId) : this.sessions.end({ userId, id: sessionId });
   }
 
+  @Directive('@authenticated')
   @Query(() => [SessionView], { name: 'sessions', description: "The caller's live sessions, most recently used first." })
   async listSessions(@Ctx() ctx: GatewayContext): Promise<SessionView[]> {
     const { userId, sessionId } = requireUser(ctx);
     return (await this.sessions.list(userId)).map((session) => toSessionView(session, sessionId));
   }
 
+  @Directive('@authenticated')
   @Mutation(() => Boolean, {
     description: "Ends one of the caller's sessions. False when there is no such session of theirs (another user's id included).",
   })

@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createRemoteJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
+import { generateSigningKey } from '../../src/services/signing-keys.js';
+import { loginState, signUp } from '../helpers/accounts.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const ROTATE = path.resolve('dist/scripts/rotate-signing-key.js');
+const run = promisify(execFile);
+const MINUTE = 60_000;
+
+/** `npm run keys:rotate` against the app's database, as an operator would run it. */
+function rotate(app: TestApp, ...args: string[]) {
+  return run(process.execPath, [ROTATE, ...args], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: app.databaseUrl } });
+}
+
+async function kidsOf(app: TestApp): Promise<string[]> {
+  return ((await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] }).keys.map((key) => key.kid!);
+}
+
+/** Polls the JWKS (the rotation reaches the gateway through a NOTIFY) until `done`, for at most 2 s. */
+async function kidsOnceSettled(app: TestApp, done: (kids: string[]) => boolean): Promise<string[]> {
+  const deadline = Date.now() + 2_000;
+  let kids = await kidsOf(app);
+  while (!done(kids) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    kids = await kidsOf(app);
+  }
+  return kids;
+}
+
+/** Verifies with an independent library, from the published JWKS alone, as a router would. */
+function verifiesThroughJwks(app: TestApp, token: string) {
+  return jwtVerify(token, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)), { issuer: 'auth-gateway', audience: 'graphql' });
+}
+
+const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
+
+describe('signing-key rotation with generated keys', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await createTestApp();
+  });
+  afterEach(() => app.close());
+
+  it('publishes the next key at once, signs with it five minutes later, and logs nobody out', async () => {
+    const before = await signUp(app);
+    const oldKid = kidOf(before.accessToken);
+    const { stdout } = await rotate(app);
+    expect(stdout).toMatch(/^new signing key \S+: in JWKS now, signing from /);
+
+    const kids = await kidsOnceSettled(app, (list) => list.length === 2);
+    expect(kids).toHaveLength(2);
+    const newKid = kids.find((kid) => kid !== oldKid)!;
+    // Until the new key is active, tokens are still signed with the old one.
+    expect(kidOf((await signUp(app)).accessToken)).toBe(oldKid);
+
+    app.clock.advance(5 * MINUTE + 1_000);
+    const after = await signUp(app);
+    expect(kidOf(after.accessToken)).toBe(newKid);
+    await expect(verifiesThroughJwks(app, after.accessToken)).resolves.toBeDefined();
+    await expect(verifiesThroughJwks(app, before.accessToken)).resolves.toBeDefined();
+    expect(await loginState(app, before.accessToken)).toBe('AUTHENTICATED');
+  });
+
+  it('drops the retired key from JWKS once tokens it signed have expired (ACCESS_TOKEN_TTL after retirement)', async () => {
+    const oldKid = kidOf((await signUp(app)).accessToken);
+    await rotate(app, '--now');
+    await kidsOnceSettled(app, (list) => list.length === 2);
+
+    app.clock.advance(15 * MINUTE - 1_000);
+    expect(await kidsOf(app)).toContain(oldKid);
+    app.clock.advance(2_000);
+    expect(await kidsOf(app)).not.toContain(oldKid);
+    expect(await kidsOf(app)).toHaveLength(1);
+  });
+
+  it('signs with the new key at once with --now', async () => {
+    const oldKid = kidOf((await signUp(app)).accessToken);
+    await rotate(app, '--now');
+    await kidsOnceSettled(app, (list) => list.length === 2);
+    const token = (await signUp(app)).accessToken;
+    expect(kidOf(token)).not.toBe(oldKid);
+    expect(await loginState(app, token)).toBe('AUTHENTICATED');
+  });
+
+  it('reaches every instance sharing the database', async () => {
+    const peer = await createTestApp({}, { databaseUrl: app.databaseUrl, redisPrefix: app.redisPrefix, clock: app.clock });
+    try {
+      await rotate(app, '--now');
+      expect(await kidsOnceSettled(peer, (list) => list.length === 2)).toHaveLength(2);
+      const token = (await signUp(app)).accessToken;
+      expect(await loginState(peer, token)).toBe('AUTHENTICATED');
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('signing keys from JWT_PRIVATE_KEY', () => {
+  it('keeps tokens of the previous configured key verifying after the operator changes it and restarts', async () => {
+    const [first, second] = [generateSigningKey(), generateSigningKey()];
+    const before = await createTestApp({ JWT_PRIVATE_KEY: first.privateKeyPem });
+    const pair = await signUp(before);
+    await before.close();
+
+    const after = await createTestApp({ JWT_PRIVATE_KEY: second.privateKeyPem }, { databaseUrl: before.databaseUrl, redisPrefix: before.redisPrefix });
+    try {
+      expect(await loginState(after, pair.accessToken)).toBe('AUTHENTICATED');
+      expect((await kidsOf(after)).sort()).toEqual([first.kid, second.kid].sort());
+      expect(kidOf((await signUp(after)).accessToken)).toBe(second.kid);
+      // Only the public part of an operator's key is ever stored.
+      const rows = await after.sql<{ kid: string; private_key_pem: string | null }>('select kid, private_key_pem from signing_keys');
+      expect(rows.filter((row) => row.private_key_pem !== null)).toEqual([]);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('refuses keys:rotate, which would have no effect: the configured key always signs', async () => {
+    const app = await createTestApp({ JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem });
+    try {
+      const failure = await run(process.execPath, [ROTATE], {
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: app.databaseUrl, JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem },
+      }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(2);
+      expect(failure?.stderr).toMatch(/JWT_PRIVATE_KEY/);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+
+/** A logger that says nothing: tests fail on any console output. */
+export const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A second, tiny federation subgraph that extends our `User` with a bio. `lastSeenBy` echoes the
+ * Authorization header this subgraph received, so a test can see what a router forwarded.
+ */
+const PROFILE_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+
+  type User @key(fields: "id") {
+    id: ID!
+    bio: String!
+    lastSeenBy: String
+  }
+`;
+
+interface ProfileContext {
+  authorization: string | null;
+}
+
+export interface RunningServer {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:PORT/`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** The "profiles" subgraph on a free loopback port. */
+export async function startProfileSubgraph(): Promise<RunningServer> {
+  const server = new ApolloServer<ProfileContext>({
+    schema: buildSubgraphSchema([
+      {
+        typeDefs: parse(PROFILE_SDL),
+        resolvers: {
+          User: {
+            __resolveReference(reference: { id: string }, ctx: ProfileContext) {
+              return { id: reference.id, bio: `Bio of ${reference.id}`, lastSeenBy: ctx.authorization };
+            },
+          },
+        } as never,
+      },
+    ]),
+    logger: SILENT_LOGGER,
+  });
+  const { url } = await startStandaloneServer(server, {
+    listen: { host: '127.0.0.1', port: 0 },
+    context: async ({ req }) => ({ authorization: req.headers.authorization ?? null }),
+  });
+  return { url, stop: () => server.stop() };
+}

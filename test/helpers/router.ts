@@ -1,0 +1,88 @@
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type SupergraphManager } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { type GraphQLResponse, postGraphQL } from './graphql-client.js';
+import { SILENT_LOGGER } from './profile-subgraph.js';
+
+interface RouterContext {
+  authorization?: string;
+}
+
+export interface Router {
+  readonly url: string;
+  /** The supergraph as composed from the subgraphs, unmodified (what Apollo Router would load). */
+  readonly supergraphSdl: string;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * @apollo/gateway refuses a supergraph that links a `for: SECURITY` feature it cannot enforce
+ * (`@authenticated`, `@requiresScopes`: Apollo Router only), failing closed. This stand-in
+ * serves the gateway a copy without that purpose, so the directives are carried but not enforced:
+ * every access decision is then our subgraph's own, which is what these tests are about.
+ */
+function withoutSecurityPurpose(supergraphSdl: string): string {
+  return supergraphSdl.replace(/(@link\(url: "[^"]+"), for: SECURITY\)/g, '$1)');
+}
+
+/** IntrospectAndCompose, keeping the composed supergraph and handing the gateway its enforceable copy. */
+function introspectAndCompose(subgraphs: Array<{ name: string; url: string }>, composed: { sdl: string }): SupergraphManager {
+  const inner = new IntrospectAndCompose({ subgraphs, logger: SILENT_LOGGER });
+  return {
+    async initialize(options) {
+      const result = await inner.initialize({
+        ...options,
+        update: (sdl) => {
+          composed.sdl = sdl;
+          options.update(withoutSecurityPurpose(sdl));
+        },
+      });
+      composed.sdl = result.supergraphSdl;
+      return { ...result, supergraphSdl: withoutSecurityPurpose(result.supergraphSdl) };
+    },
+  };
+}
+
+/**
+ * A router stand-in: @apollo/gateway composing the given subgraphs by introspection, served by its
+ * own Apollo Server on a free loopback port, forwarding the client's Authorization header to
+ * every subgraph (what Apollo Router does with `headers: propagate`).
+ */
+export async function startRouter(subgraphs: Array<{ name: string; url: string }>): Promise<Router> {
+  const composed = { sdl: '' };
+  const gateway = new ApolloGateway({
+    supergraphSdl: introspectAndCompose(subgraphs, composed),
+    buildService: ({ url }) =>
+      new RemoteGraphQLDataSource<RouterContext>({
+        url,
+        willSendRequest({ request, context }) {
+          if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+        },
+      }),
+    logger: SILENT_LOGGER,
+  });
+  // The gateway's interface package is a major behind the server's; the shapes agree.
+  const server = new ApolloServer<RouterContext>({ gateway: gateway as never, logger: SILENT_LOGGER });
+  let url: string;
+  try {
+    ({ url } = await startStandaloneServer(server, {
+      listen: { host: '127.0.0.1', port: 0 },
+      context: async ({ req }) => (req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    }));
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+  return {
+    url,
+    get supergraphSdl() {
+      return composed.sdl;
+    },
+    gql: (query, variables, headers) => postGraphQL(url, query, variables, headers),
+    stop: async () => {
+      await server.stop();
+      await gateway.stop();
+    },
+  };
+}
