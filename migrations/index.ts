@@ -3,5 +3,6 @@ import { Migration20261128215602 } from './Migration20261128215602.js';
 import { Migration20261128220812_SessionRevocation } from './Migration20261128220812_SessionRevocation.js';
 import { Migration20261128223534_OAuthStates } from './Migration20261128223534_OAuthStates.js';
 import { Migration20261128225013_SigningKeyRotation } from './Migration20261128225013_SigningKeyRotation.js';
+import { Migration20261128225817_RateLimits } from './Migration20261128225817_RateLimits.js';
 
-export const MIGRATIONS = [{ name: 'Migration20261128215602', class: Migration20261128215602 }, { name: 'Migration20261128220812_SessionRevocation', class: Migration20261128220812_SessionRevocation }, { name: 'Migration20261128223534_OAuthStates', class: Migration20261128223534_OAuthStates }, { name: 'Migration20261128225013_SigningKeyRotation', class: Migration20261128225013_SigningKeyRotation }];
+export const MIGRATIONS = [{ name: 'Migration20261128215602', class: Migration20261128215602 }, { name: 'Migration20261128220812_SessionRevocation', class: Migration20261128220812_SessionRevocation }, { name: 'Migration20261128223534_OAuthStates', class: Migration20261128223534_OAuthStates }, { name: 'Migration20261128225013_SigningKeyRotation', class: Migration20261128225013_SigningKeyRotation }, { name: 'Migration20261128225817_RateLimits', class: Migration20261128225817_RateLimits }];

@@ -8,6 +8,7 @@ import { createFormatError } from './errors/format-error.js';
 import { createContextBuilder } from './graphql/context/build-context.js';
 import type { GatewayContext } from './graphql/context/context.js';
 import { SANDBOX_EXAMPLE } from './graphql/sandbox-example.js';
+import { shapeLimits } from './graphql/shape-limits.js';
 import { AccountResolver } from './graphql/resolvers/AccountResolver.js';
 import { OAuthResolver } from './graphql/resolvers/OAuthResolver.js';
 import { SessionResolver } from './graphql/resolvers/SessionResolver.js';
@@ -24,12 +25,14 @@ import { AccessTokens } from './services/access-tokens.js';
 import { configuredProviders } from './oauth/index.js';
 import { OAuthLogin } from './services/oauth-login.js';
 import { PasswordAuth } from './services/password-auth.js';
+import { RateLimits } from './services/rate-limits.js';
 import { Passwords } from './services/passwords.js';
 import { Sessions } from './services/sessions.js';
 import { SigningKeyring } from './services/signing-keyring.js';
 import { type OAuthStateStore, PostgresOAuthStateStore, RedisOAuthStateStore } from './stores/oauth-state-store.js';
 import { PostgresRevocationFeed } from './stores/postgres-revocation-feed.js';
 import { PostgresSessionStore } from './stores/postgres-session-store.js';
+import { RateLimitCounters } from './stores/rate-limit-counters.js';
 import { RedisRevocationFeed } from './stores/redis-revocation-feed.js';
 import { RedisSessionStore } from './stores/redis-session-store.js';
 import type { RevocationFeed } from './stores/revocation-feed.js';
@@ -86,27 +89,37 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       feed.start({ ...sessions.revocationListener(name), keysChanged: () => keyring.reloadSoon() });
       closers.push(() => feed.close());
     }
-    const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, clock);
+    const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix) : RateLimitCounters.inPostgres(databaseUrl);
+    closers.push(() => counters.close());
+    const limits = new RateLimits(counters, config.rateLimits);
+    const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, limits, clock);
     const oauthStates: OAuthStateStore = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
-    const oauthLogin = new OAuthLogin(configuredProviders(config.oauth), oauthStates, sessions, config.oauth, clock);
+    const oauthLogin = new OAuthLogin(configuredProviders(config.oauth), oauthStates, sessions, limits, config.oauth, clock);
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(passwordAuth)],
       [OAuthResolver, new OAuthResolver(oauthLogin)],
-      [SessionResolver, new SessionResolver(sessions)],
+      [SessionResolver, new SessionResolver(sessions, limits)],
     ]);
     const resolvers = { get: (resolverClass: unknown) => resolverInstances.get(resolverClass) };
 
     const buildContext = createContextBuilder({ accessTokens, sessions, orm });
     let httpServer: ReturnType<typeof createHttpServer> | undefined;
+    const limitsOnShape = shapeLimits({ production: config.isProduction });
     const apollo = new ApolloServer<GatewayContext & ResolverContext>({
       schema: await buildGatewaySchema(),
       logger,
+      validationRules: limitsOnShape.validationRules,
+      parseOptions: limitsOnShape.parseOptions,
+      // Batched HTTP requests (a JSON array body) stay off: one operation per request.
+      allowBatchedHttpRequests: false,
+      hideSchemaDetailsFromClientErrors: config.isProduction,
       // main.ts owns the signals: it stops the whole gateway, not only Apollo.
       stopOnTerminationSignals: false,
       introspection: config.introspection,
       includeStacktraceInErrorResponses: config.isDevelopment,
       formatError: createFormatError({ exposeInternals: config.isDevelopment, log: logger }),
       plugins: [
+        ...limitsOnShape.plugins,
         config.isProduction
           ? ApolloServerPluginLandingPageDisabled()
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, document: SANDBOX_EXAMPLE }),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { parseEs256PrivateKey } from './es256-key.js';
+import { type RateLimitConfig, readRateLimits } from './limits-config.js';
 import { boolean, type OAuthConfig, readOAuthConfig } from './oauth-config.js';
 
 export type Environment = Record<string, string | undefined>;
@@ -31,6 +32,7 @@ export interface Config {
   readonly maxSessionsPerUser: number;
   readonly bcryptCost: number;
   readonly oauth: OAuthConfig;
+  readonly rateLimits: RateLimitConfig;
   readonly trustProxy: boolean;
   /** Browser origins allowed to call /graphql (CORS). */
   readonly corsOrigins: readonly string[];
@@ -95,6 +97,7 @@ export function loadConfig(env: Environment): Config {
     maxSessionsPerUser: read('MAX_SESSIONS_PER_USER', 50, (raw) => integer(raw, 1, 10_000)),
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     oauth: readOAuthConfig(read, (line) => problems.push(line)),
+    rateLimits: readRateLimits(read),
     trustProxy: read('TRUST_PROXY', false, boolean),
     // Studio, and the embedded Sandbox our /graphql page shows (it calls from its own origin).
     corsOrigins: read('CORS_ORIGINS', isProduction ? [] : ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'], origins),

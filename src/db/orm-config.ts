@@ -3,6 +3,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities/index.js';
+import { POSTGRES_DEADLINES } from '../infra/postgres-deadlines.js';
 
 /**
  * MikroORM settings for one database. Migrations are listed explicitly (migrations/index.ts, kept
@@ -19,7 +20,7 @@ export function ormConfig(databaseUrl: string) {
     allowGlobalContext: false,
     pool: { min: 0, max: 10, idleTimeoutMillis: 30_000 },
     // Fail fast when PostgreSQL is down or frozen instead of the driver's long default waits.
-    driverOptions: { connectionTimeoutMillis: 1_500, query_timeout: 1_800 },
+    driverOptions: POSTGRES_DEADLINES,
     migrations: {
       path: 'migrations',
       pathTs: 'migrations',

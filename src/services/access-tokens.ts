@@ -6,6 +6,8 @@ import type { SigningKeyring } from './signing-keyring.js';
 import { SIGNING_ALGORITHM, type PublicJwk } from './signing-keys.js';
 
 const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** How far another instance's clock may run ahead before its `iat` looks forged. */
+const CLOCK_SKEW_SECONDS = 60;
 
 /** What a verified access token says. */
 export interface AccessClaims {
@@ -88,6 +90,11 @@ export class AccessTokens {
       return { status: 'invalid' };
     }
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.scope !== 'string') {
+      return { status: 'invalid' };
+    }
+    // We never issue tokens living longer than ACCESS_TOKEN_TTL, nor dated in the future (RFC 8725 §3.10).
+    const now = Math.floor(this.clock.now() / 1000);
+    if (payload.exp - payload.iat > Math.floor(this.config.accessTokenTtlMs / 1000) || payload.iat > now + CLOCK_SKEW_SECONDS) {
       return { status: 'invalid' };
     }
     const claims = { userId: payload.sub, sessionId: payload.sid, scope: payload.scope };

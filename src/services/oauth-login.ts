@@ -9,6 +9,7 @@ import type { ProviderAccount, UserRepository } from '../stores/user-repository.
 import type { User } from '../db/entities/index.js';
 import { NICKNAME_MAX_LENGTH, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { SignedIn } from './password-auth.js';
+import type { RateLimits } from './rate-limits.js';
 import type { ClientInfo, Sessions } from './sessions.js';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -32,13 +33,16 @@ export class OAuthLogin {
     private readonly providers: ReadonlyMap<OAuthProviderName, OAuthProvider>,
     private readonly states: OAuthStateStore,
     private readonly sessions: Sessions,
+    private readonly limits: RateLimits,
     private readonly config: OAuthConfig,
     private readonly clock: Clock,
   ) {}
 
-  async authorizationUrl(providerName: OAuthProviderName, redirectUri: string): Promise<{ url: string; state: string }> {
+  async authorizationUrl(providerName: OAuthProviderName, redirectUri: string, client: ClientInfo): Promise<{ url: string; state: string }> {
     const provider = this.provider(providerName);
     this.checkRedirectUri(redirectUri);
+    // Each URL stores a state: bounded per address like logins.
+    await this.limits.oauth(client);
     const state = randomSecret(32);
     const codeVerifier = provider.supportsPkce ? randomSecret(32) : null;
     const now = this.clock.now();
@@ -51,6 +55,7 @@ export class OAuthLogin {
     const provider = this.provider(input.provider);
     checkLoginInput(input);
     if (input.redirectUri !== null) this.checkRedirectUri(input.redirectUri);
+    await this.limits.oauth(client);
     const pending = await this.takeState(input);
     const profile = await fromProvider(async () => {
       const accessToken = await provider.exchangeCode({

@@ -4,6 +4,7 @@ import type { User } from '../db/entities/index.js';
 import type { UserRepository } from '../stores/user-repository.js';
 import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
+import type { RateLimits } from './rate-limits.js';
 import type { ClientInfo, Sessions, TokenPair } from './sessions.js';
 
 export interface SignedIn {
@@ -17,6 +18,7 @@ export class PasswordAuth {
   constructor(
     private readonly passwords: Passwords,
     private readonly sessions: Sessions,
+    private readonly limits: RateLimits,
     private readonly clock: Clock,
   ) {}
 
@@ -25,6 +27,7 @@ export class PasswordAuth {
     const email = normalizeEmail(input.email);
     checkNewPassword(input.password);
     const nickname = normalizeNickname(input.nickname);
+    await this.limits.signUp(client);
     if (await users.findByEmail(email)) throw new AuthError('EMAIL_TAKEN');
     const passwordHash = await this.passwords.hash(input.password);
     const user = await users.create({ email, passwordHash, nickname }, new Date(this.clock.now()));
@@ -41,9 +44,17 @@ export class PasswordAuth {
   async signIn(users: UserRepository, input: { email: string; password: string }, client: ClientInfo): Promise<SignedIn> {
     const email = normalizeEmail(input.email);
     checkPasswordSize(input.password);
+    // Counted before any lookup or hashing: a refused attempt costs nothing.
+    const attempt = await this.limits.signIn(email, client);
     const user = await users.findByEmail(email);
     const matches = await this.passwords.matches(input.password, user?.passwordHash ?? null);
-    if (!user || !matches) throw new AuthError('INVALID_CREDENTIALS');
+    if (!user || !matches) {
+      await attempt.failed();
+      throw new AuthError('INVALID_CREDENTIALS');
+    }
+    await attempt.succeeded();
+    // A hash made with less work than BCRYPT_COST asks for now is upgraded while the password is at hand.
+    if (this.passwords.needsRehash(user.passwordHash!)) await users.setPasswordHash(user, await this.passwords.hash(input.password), new Date(this.clock.now()));
     return { user, tokens: await this.sessions.start(user.id, client), isNewUser: false };
   }
 }

@@ -22,6 +22,11 @@ export class Passwords {
     return bcrypt.compare(password, storedHash);
   }
 
+  /** True when a stored hash was made with less work than BCRYPT_COST asks for now. */
+  needsRehash(storedHash: string): boolean {
+    return bcrypt.getRounds(storedHash) < this.cost;
+  }
+
   private dummy(): Promise<string> {
     this.dummyHash ??= bcrypt.hash('timing-equaliser-not-a-password', this.cost);
     return this.dummyHash;

@@ -116,6 +116,11 @@ export class Sessions {
     throw new AuthError('INVALID_REFRESH_TOKEN');
   }
 
+  /** The user a refresh token names, before anything is checked; null when it is not shaped like one. */
+  ownerOf(refreshToken: string): string | null {
+    return parseRefreshToken(refreshToken)?.userId ?? null;
+  }
+
   /**
    * True when an access token's session may still be used. Answered from memory while the
    * session is known live and the revocation feeds are listening; otherwise the store is asked.

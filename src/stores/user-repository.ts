@@ -54,6 +54,12 @@ export class UserRepository {
     });
   }
 
+  async setPasswordHash(user: User, passwordHash: string, now: Date): Promise<void> {
+    user.passwordHash = passwordHash;
+    user.updatedAt = now;
+    await this.flush();
+  }
+
   /** Runs `work` in one transaction, with a repository bound to it; rolled back if `work` throws. */
   transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
     return whileAvailable('database', () => this.em.transactional((tx) => work(new UserRepository(tx))));

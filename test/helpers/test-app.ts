@@ -71,6 +71,12 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     // The shared test Redis, unless the app keeps sessions in PostgreSQL or is given a cluster.
     ...(options.store !== 'postgres' && !env.REDIS_CLUSTER_NODES && { REDIS_URL: requiredEnv('TEST_REDIS_URL') }),
     REDIS_KEY_PREFIX: redisPrefix,
+    // Every test client is 127.0.0.1: limits high enough to stay out of the way, unless a test sets its own.
+    RATE_LIMIT_SIGNIN: '100000/5m',
+    RATE_LIMIT_SIGNUP: '100000/5m',
+    RATE_LIMIT_REFRESH: '100000/5m',
+    RATE_LIMIT_OAUTH: '100000/5m',
+    SIGNIN_ACCOUNT_MAX_FAILURES: '1000',
     ...env,
   });
   const gateway = await startGateway(config, { logger: createLogger('silent'), clock });

@@ -210,3 +210,32 @@ describe('loadConfig for social login', () => {
     expect(error.problems[0]!.startsWith(`${variable}: `)).toBe(true);
   });
 });
+
+describe('loadConfig for rate limits', () => {
+  it('defaults to the limits the README lists', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      accountMaxFailures: 5,
+      accountLockMaxMs: 15 * 60_000,
+      accountFailureResetMs: 12 * 3_600_000,
+      signInPerAddress: { points: 30, windowMs: 5 * 60_000 },
+      refreshPerAddress: { points: 150, windowMs: 5 * 60_000 },
+      signUpPerAddress: { points: 10, windowMs: 3_600_000 },
+      oauthPerAddress: { points: 30, windowMs: 5 * 60_000 },
+    });
+  });
+
+  it('reads <count>/<duration>', () => {
+    expect(loadConfig({ RATE_LIMIT_REFRESH: '20 / 90s' }).rateLimits.refreshPerAddress).toEqual({ points: 20, windowMs: 90_000 });
+  });
+
+  it.each([
+    ['a limit without a window', { RATE_LIMIT_SIGNIN: '30' }, 'RATE_LIMIT_SIGNIN'],
+    ['a zero count', { RATE_LIMIT_SIGNUP: '0/1h' }, 'RATE_LIMIT_SIGNUP'],
+    ['a window under a second', { RATE_LIMIT_OAUTH: '5/0s' }, 'RATE_LIMIT_OAUTH'],
+    ['a failure count that is not a number', { SIGNIN_ACCOUNT_MAX_FAILURES: 'five' }, 'SIGNIN_ACCOUNT_MAX_FAILURES'],
+  ])('refuses %s', (_case, env, variable) => {
+    const error = configError(env);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.startsWith(`${variable}: `)).toBe(true);
+  });
+});

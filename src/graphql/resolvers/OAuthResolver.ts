@@ -16,8 +16,9 @@ export class OAuthResolver {
   async oauthAuthorizationUrl(
     @Arg('redirectUri') redirectUri: string,
     @Arg('provider', () => OAuthProvider) provider: OAuthProvider,
+    @Ctx() ctx: GatewayContext,
   ): Promise<OAuthAuthorization> {
-    return Object.assign(new OAuthAuthorization(), await this.oauth.authorizationUrl(provider, redirectUri));
+    return Object.assign(new OAuthAuthorization(), await this.oauth.authorizationUrl(provider, redirectUri, ctx.client));
   }
 
   @Mutation(() => AuthPayload, {

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthError } from '../../errors/auth-error.js';
+import type { RateLimits } from '../../services/rate-limits.js';
 import type { Sessions } from '../../services/sessions.js';
 import type { GatewayContext } from '../context/context.js';
 import { loginStateOf, requireUser } from '../context/context.js';
@@ -10,7 +11,10 @@ import { SessionView } from '../types/SessionView.js';
 
 @Resolver()
 export class SessionResolver {
-  constructor(private readonly sessions: Sessions) {}
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly limits: RateLimits,
+  ) {}
 
   @Query(() => LoginState, { description: 'What the gateway decided about this request\'s Authorization header. Never an error.' })
   loginState(@Ctx() ctx: GatewayContext): LoginState {
@@ -19,14 +23,18 @@ export class SessionResolver {
 
   @Mutation(() => AuthPayload, { description: 'Trades a refresh token for a new token pair; the old refresh token stops working.' })
   async refresh(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: GatewayContext): Promise<AuthPayload> {
-    const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null);
-    const user = await ctx.users.findById(tokens.userId);
-    if (!user) {
+    await this.limits.refresh(ctx.client);
+    // The user is read before anything rotates: with the database down the call fails whole,
+    // and the client's token stays good for a retry.
+    const ownerId = this.sessions.ownerOf(refreshToken);
+    const user = ownerId === null ? null : await ctx.users.findById(ownerId);
+    if (ownerId !== null && !user) {
       // The user was deleted: sessions kept outside the database go with them now.
-      await this.sessions.endAll(tokens.userId);
+      await this.sessions.endAll(ownerId);
       throw new AuthError('INVALID_REFRESH_TOKEN');
     }
-    return toAuthPayload(user, tokens, false);
+    const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null);
+    return toAuthPayload(user!, tokens, false);
   }
 
   @Mutation(() => Boolean, {
