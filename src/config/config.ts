@@ -12,6 +12,8 @@ export interface Config {
   readonly isDevelopment: boolean;
   readonly port: number;
   readonly host: string;
+  /** Gateway processes to run (one per core, say); 1: this process serves. */
+  readonly workers: number;
   /** null: start an embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | null;
   /** Where Redis is: one server, a cluster's seed nodes, or null (sessions are kept in PostgreSQL). */
@@ -82,6 +84,7 @@ export function loadConfig(env: Environment): Config {
     isDevelopment: nodeEnv === 'development',
     port: read('PORT', 4000, (raw) => integer(raw, 0, 65_535)),
     host: read('HOST', '127.0.0.1', (raw) => raw),
+    workers: read('WORKERS', 1, (raw) => integer(raw, 1, 64)),
     databaseUrl: read('DATABASE_URL', null, (raw) => url(raw, ['postgres:', 'postgresql:'])),
     redis: readRedisLocation(read),
     redisKeyPrefix: read('REDIS_KEY_PREFIX', 'auth:', keyPrefix),
