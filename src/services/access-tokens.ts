@@ -27,7 +27,19 @@ export interface IssuedAccessToken {
 }
 
 /** Issues and verifies ES256 access tokens (RFC 9068 shape: typ at+jwt, iss, aud, sub, sid, jti, scope). */
+/** A token whose signature and claims passed: only its expiry and its key's standing can change. */
+interface VerifiedToken {
+  kid: string;
+  claims: AccessClaims;
+  exp: number;
+}
+
+// Verified tokens remembered, so a client's repeated requests cost one ES256 verification.
+const MAX_REMEMBERED = 10_000;
+
 export class AccessTokens {
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly keys: Pick<SigningKeyring, 'signingKey' | 'verificationKey' | 'jwks'>,
     private readonly config: Pick<Config, 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlMs' | 'accessTokenScope'>,
@@ -66,6 +78,25 @@ export class AccessTokens {
    * even when it is also past its `exp`. Never throws.
    */
   verify(token: string): AccessTokenCheck {
+    const known = this.verified.get(token);
+    // Still one of our keys (a key retired long enough ago leaves the keyring, and its tokens go with it).
+    if (known && this.keys.verificationKey(known.kid)) return this.byExpiry(known.claims, known.exp);
+    const check = this.verifyUncached(token);
+    if (check.status === 'valid') this.remember(token, check);
+    return check;
+  }
+
+  private remember(token: string, check: { claims: AccessClaims }): void {
+    const header = jwt.decode(token, { complete: true })!;
+    if (this.verified.size >= MAX_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { kid: header.header.kid!, claims: check.claims, exp: (header.payload as jwt.JwtPayload).exp! });
+  }
+
+  private byExpiry(claims: AccessClaims, exp: number): AccessTokenCheck {
+    return exp * 1000 <= this.clock.now() ? { status: 'expired', claims } : { status: 'valid', claims };
+  }
+
+  private verifyUncached(token: string): AccessTokenCheck {
     const kid = (jwt.decode(token, { complete: true })?.header as { kid?: unknown } | undefined)?.kid;
     // Only our own keys, by kid: no jku, x5u or embedded jwk is ever followed.
     const key = typeof kid === 'string' ? this.keys.verificationKey(kid) : undefined;
@@ -97,7 +128,6 @@ export class AccessTokens {
     if (payload.exp - payload.iat > Math.floor(this.config.accessTokenTtlMs / 1000) || payload.iat > now + CLOCK_SKEW_SECONDS) {
       return { status: 'invalid' };
     }
-    const claims = { userId: payload.sub, sessionId: payload.sid, scope: payload.scope };
-    return payload.exp * 1000 <= this.clock.now() ? { status: 'expired', claims } : { status: 'valid', claims };
+    return this.byExpiry({ userId: payload.sub, sessionId: payload.sid, scope: payload.scope }, payload.exp);
   }
 }

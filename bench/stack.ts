@@ -1,0 +1,165 @@
+/**
+ * A gateway under test and its data: the environment it runs with, and the users and sessions
+ * the scenarios spend (made through the public API).
+ *
+ * Sessions for `refresh` and `logout` are made by a short-lived "seeder" gateway on the same
+ * database and Redis with BCRYPT_COST=4, so thousands of sign-ins take seconds instead of
+ * minutes; it is stopped before anything is measured. Accounts for `signIn` are made by the
+ * measured gateway itself, so their hashes have the cost under test.
+ */
+import path from 'node:path';
+import { PASSWORD, OPERATIONS, type Pools } from './scenarios.js';
+import { freePort, processTree, type Server, sleep, startNodeServer } from './processes.js';
+
+export interface Stack {
+  /** Label in the results, e.g. "redis" or "redis, WORKERS=2". */
+  readonly name: string;
+  readonly store: 'redis' | 'postgres';
+  readonly databaseUrl: string;
+  readonly redisUrl: string | null;
+  /** Distinct per stack, so stacks sharing one Redis never see each other's announcements. */
+  readonly keyPrefix: string;
+  readonly workers: number;
+}
+
+const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
+/** The most sessions one user may have (MAX_SESSIONS_PER_USER default): more would evict pool sessions. */
+const SESSIONS_PER_USER = 50;
+const UNLIMITED = '1000000/5m';
+
+export function gatewayEnv(stack: Stack, bcryptCost: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATABASE_URL: stack.databaseUrl,
+    ...(stack.redisUrl && { REDIS_URL: stack.redisUrl }),
+    REDIS_KEY_PREFIX: stack.keyPrefix,
+    BCRYPT_COST: String(bcryptCost),
+    // Measure work, not refusals.
+    RATE_LIMIT_SIGNIN: UNLIMITED,
+    RATE_LIMIT_REFRESH: UNLIMITED,
+    RATE_LIMIT_SIGNUP: UNLIMITED,
+    RATE_LIMIT_OAUTH: UNLIMITED,
+    SIGNIN_ACCOUNT_MAX_FAILURES: '1000', // the most config.ts accepts
+    // Tokens made while seeding must outlive every round.
+    ACCESS_TOKEN_TTL: '2h',
+    ...(stack.workers > 1 && { WORKERS: String(stack.workers) }),
+  };
+}
+
+export async function startGateway(
+  stack: Stack,
+  options: { name: string; bcryptCost: number; extraEnv?: Record<string, string> },
+): Promise<Server> {
+  const server = await startNodeServer({
+    name: options.name,
+    script: GATEWAY_ENTRY,
+    env: { ...gatewayEnv(stack, options.bcryptCost), ...options.extraEnv },
+    port: await freePort(),
+    readyPath: '/readyz',
+  });
+  // With WORKERS=N, /readyz answers as soon as one worker listens: wait for all of them.
+  const deadline = Date.now() + 30_000;
+  while (stack.workers > 1 && processTree(server.pid).length < stack.workers + 1 && Date.now() < deadline) await sleep(100);
+  return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface PoolSizes {
+  meUsers: number;
+  refreshSessions: number;
+  logoutSessionsPerRound: number;
+  rounds: number;
+}
+
+interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** Users and sessions for `me`, `refresh` and `logout`, made by a seeder gateway (bcrypt cost 4). */
+export async function seed(stack: Stack, sizes: PoolSizes): Promise<Omit<Pools, 'signInAccounts'>> {
+  const seeder = await startGateway(stack, { name: `seeder (${stack.name})`, bcryptCost: 4 });
+  try {
+    const url = seeder.url;
+    const meTokens = (await inParallel(sizes.meUsers, 16, (i) => signUp(url, `me-${i}@bench.example`))).map((t) => t.accessToken);
+
+    const sessionsNeeded = sizes.refreshSessions + sizes.rounds * sizes.logoutSessionsPerRound;
+    const poolUsers = Math.ceil(sessionsNeeded / SESSIONS_PER_USER);
+    const perUser = (u: number) => Math.min(SESSIONS_PER_USER, sessionsNeeded - u * SESSIONS_PER_USER);
+    const sessions = (
+      await inParallel(poolUsers, 16, async (u) => {
+        const email = `pool-${u}@bench.example`;
+        const first = await signUp(url, email);
+        const more = [];
+        for (let s = 1; s < perUser(u); s++) more.push(await signIn(url, email));
+        return [first, ...more];
+      })
+    ).flat();
+
+    const refreshTokens = sessions.slice(0, sizes.refreshSessions).map((t) => t.refreshToken);
+    // Shuffled, so concurrent logouts do not all end sessions of the same few users.
+    const rest = shuffle(sessions.slice(sizes.refreshSessions).map((t) => t.accessToken));
+    const logoutTokens = Array.from({ length: sizes.rounds }, (_, r) =>
+      rest.slice(r * sizes.logoutSessionsPerRound, (r + 1) * sizes.logoutSessionsPerRound),
+    );
+    return { meTokens, refreshTokens, logoutTokens };
+  } finally {
+    await seeder.stop();
+  }
+}
+
+/** Accounts for `signIn`, signed up through the measured gateway (hashes of the cost under test). */
+export async function signInAccounts(url: string, count: number): Promise<Pools['signInAccounts']> {
+  return inParallel(count, 4, async (i) => {
+    const email = `signin-${i}@bench.example`;
+    await signUp(url, email);
+    return { email, password: PASSWORD };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function signUp(url: string, email: string): Promise<Tokens> {
+  const data = await gql<{ signUp: Tokens }>(url, OPERATIONS.signUp, { i: { email, password: PASSWORD, nickname: email.split('@')[0] } });
+  return data.signUp;
+}
+
+async function signIn(url: string, email: string): Promise<Tokens> {
+  return (await gql<{ signIn: Tokens }>(url, OPERATIONS.signIn, { i: { email, password: PASSWORD } })).signIn;
+}
+
+export async function gql<T>(url: string, query: string, variables?: object, token?: string): Promise<T> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const result = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (!result.data || result.errors) throw new Error(`${response.status} ${JSON.stringify(result.errors ?? result)}`);
+  return result.data;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** fn(0) … fn(count − 1), at most `limit` at a time, results in order. */
+async function inParallel<T>(count: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
