@@ -8,6 +8,7 @@ import { createFormatError } from './errors/format-error.js';
 import { createContextBuilder } from './graphql/context/build-context.js';
 import type { GatewayContext } from './graphql/context/context.js';
 import { SANDBOX_EXAMPLE } from './graphql/sandbox-example.js';
+import { metricsPlugin } from './graphql/metrics-plugin.js';
 import { shapeLimits } from './graphql/shape-limits.js';
 import { AccountResolver } from './graphql/resolvers/AccountResolver.js';
 import { OAuthResolver } from './graphql/resolvers/OAuthResolver.js';
@@ -19,6 +20,7 @@ import { createHttpServer } from './http/server.js';
 import { type Clock, systemClock } from './infra/clock.js';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import type { Logger } from './infra/logger.js';
+import { createMetrics } from './infra/metrics.js';
 import { openDatabase } from './infra/orm.js';
 import { closeRedis, connectRedis } from './infra/redis.js';
 import { AccessTokens } from './services/access-tokens.js';
@@ -105,6 +107,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const buildContext = createContextBuilder({ accessTokens, sessions, orm });
     let httpServer: ReturnType<typeof createHttpServer> | undefined;
     const limitsOnShape = shapeLimits({ production: config.isProduction });
+    const metrics = createMetrics();
     const apollo = new ApolloServer<GatewayContext & ResolverContext>({
       schema: await buildGatewaySchema(),
       logger,
@@ -120,6 +123,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       formatError: createFormatError({ exposeInternals: config.isDevelopment, log: logger }),
       plugins: [
         ...limitsOnShape.plugins,
+        metricsPlugin(metrics),
         config.isProduction
           ? ApolloServerPluginLandingPageDisabled()
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, document: SANDBOX_EXAMPLE }),
@@ -141,6 +145,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       {
         graphql,
         jwks: () => accessTokens.jwks(),
+        metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         readiness: () => checkReadiness({ database: () => orm.em.getConnection().execute('select 1'), ...(redis && { redis: () => redis.ping() }) }),
       },
       { corsOrigins: config.corsOrigins, log: logger },

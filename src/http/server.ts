@@ -12,13 +12,15 @@ export interface HttpRoutes {
   graphql(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void>;
   jwks(): object;
   readiness(): Promise<Readiness>;
+  /** Prometheus text exposition. */
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 // Routers poll JWKS (Apollo Router every 60 s by default). A rotated-in key is published five
 // minutes before it signs (services/signing-keyring.ts), so a minute of caching is always safe.
 const JWKS_CACHE = 'public, max-age=60, stale-while-revalidate=60';
 
-/** The one HTTP server: /graphql, /healthz, /readyz and /.well-known/jwks.json. */
+/** The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json and /metrics. */
 export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger }): Server {
   const log = options.log;
   const cors = createCors(options.corsOrigins);
@@ -51,6 +53,12 @@ async function route(routes: HttpRoutes, cors: Cors, request: IncomingMessage, r
     case '/.well-known/jwks.json':
       if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
       return sendJson(response, 200, routes.jwks(), { 'cache-control': JWKS_CACHE });
+    case '/metrics': {
+      if (method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET' });
+      const { contentType, body } = await routes.metrics();
+      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
+      return;
+    }
     default:
       return sendJson(response, 404, { error: 'not found' });
   }
