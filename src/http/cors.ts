@@ -11,7 +11,8 @@ export function createCors(allowedOrigins: readonly string[]) {
     origin: (origin, allow) => allow(null, origin !== undefined && allowedOrigins.includes(origin)),
     methods: ['GET', 'POST'],
     // What Apollo clients and Sandbox send; apollo-require-preflight satisfies CSRF prevention.
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version'],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version', 'x-request-id'],
+    exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });
   return (request: IncomingMessage, response: ServerResponse): Promise<boolean> =>

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../infra/logger.js';
+import { requestIdFrom, withRequestId } from '../infra/request-id.js';
 import { createCors } from './cors.js';
 import { sendJson } from './respond.js';
 
@@ -26,11 +27,15 @@ export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: rea
   const cors = createCors(options.corsOrigins);
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
-    route(routes, cors, request, response, url).catch((error: unknown) => {
-      log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
-      if (!response.headersSent) sendJson(response, 500, { error: 'internal server error' });
-      else response.destroy();
-    });
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    response.setHeader('x-request-id', requestId);
+    withRequestId(requestId, () =>
+      route(routes, cors, request, response, url).catch((error: unknown) => {
+        log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
+        if (!response.headersSent) sendJson(response, 500, { error: 'internal server error' });
+        else response.destroy();
+      }),
+    );
   });
   server.keepAliveTimeout = 65_000;
   return server;

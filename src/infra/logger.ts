@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './request-id.js';
 
 export type { Logger };
 
@@ -7,6 +8,11 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: undefined,
+    // Every line written while a request is handled carries its id.
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId === undefined ? {} : { reqId };
+    },
     redact: {
       paths: ['password', '*.password', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken', 'authorization', '*.authorization'],
       censor: '[redacted]',
