@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { parseEs256PrivateKey } from './es256-key.js';
 import { type RateLimitConfig, readRateLimits } from './limits-config.js';
-import { boolean, type OAuthConfig, readOAuthConfig } from './oauth-config.js';
+import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
+import { boolean, integer, positiveDuration, url } from './parsers.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -166,20 +167,6 @@ function readKeyFile(file: string, problems: string[]): string | null {
   }
 }
 
-function integer(raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw new Error(`expected a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new Error(`expected a number from ${min} to ${max}, got ${value}`);
-  return value;
-}
-
-function positiveDuration(raw: string): number {
-  const ms = parseDuration(raw);
-  if (ms <= 0) throw new Error('must be longer than zero');
-  return ms;
-}
-
-
 function oneOf(raw: string, allowed: string[]): string {
   if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}, got "${raw}"`);
   return raw;
@@ -197,15 +184,4 @@ function scope(raw: string): string {
   const tokens = raw.split(/\s+/);
   if (!tokens.every((t) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(t))) throw new Error('expected space-separated scope names');
   return tokens.join(' ');
-}
-
-function url(raw: string, protocols: string[]): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new Error('expected a URL');
-  }
-  if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`);
-  return raw;
 }

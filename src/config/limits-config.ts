@@ -1,5 +1,6 @@
 import type { Reader } from './config.js';
 import { parseDuration } from './duration.js';
+import { integer, positiveDuration } from './parsers.js';
 
 /** At most `points` in each window of `windowMs`. */
 export interface RateLimit {
@@ -22,7 +23,7 @@ export interface RateLimitConfig {
 
 export function readRateLimits(read: Reader): RateLimitConfig {
   return {
-    accountMaxFailures: read('SIGNIN_ACCOUNT_MAX_FAILURES', 5, (raw) => whole(raw, 1, 1_000)),
+    accountMaxFailures: read('SIGNIN_ACCOUNT_MAX_FAILURES', 5, (raw) => integer(raw, 1, 1_000)),
     accountLockMaxMs: read('SIGNIN_ACCOUNT_LOCK_MAX', parseDuration('15m'), positive),
     accountFailureResetMs: read('SIGNIN_ACCOUNT_RESET', parseDuration('12h'), positive),
     signInPerAddress: read('RATE_LIMIT_SIGNIN', { points: 30, windowMs: parseDuration('5m') }, rateLimit),
@@ -36,17 +37,12 @@ export function readRateLimits(read: Reader): RateLimitConfig {
 function rateLimit(raw: string): RateLimit {
   const match = /^(\d+)\s*\/\s*(\S+)$/.exec(raw);
   if (!match) throw new Error(`expected <count>/<duration> like 30/5m, got "${raw}"`);
-  return { points: whole(match[1]!, 1, 1_000_000), windowMs: positive(match[2]!) };
+  return { points: integer(match[1]!, 1, 1_000_000), windowMs: positive(match[2]!) };
 }
 
-function whole(raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new Error(`expected a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
-
+/** Counters keep whole seconds: anything shorter is not a window. */
 function positive(raw: string): number {
-  const ms = parseDuration(raw);
+  const ms = positiveDuration(raw);
   if (ms < 1_000) throw new Error('must be at least one second');
   return ms;
 }

@@ -1,4 +1,5 @@
 import type { Reader } from './config.js';
+import { boolean, url } from './parsers.js';
 /** The social sign-in providers the gateway speaks to. */
 export const OAUTH_PROVIDERS = ['GOOGLE', 'NAVER', 'KAKAO'] as const;
 export type OAuthProviderName = (typeof OAUTH_PROVIDERS)[number];
@@ -58,9 +59,9 @@ function readProvider(provider: OAuthProviderName, read: Reader, problem: (line:
   const clientId = read(name('CLIENT_ID'), null, (raw) => raw);
   const clientSecret = read(name('CLIENT_SECRET'), null, (raw) => raw);
   const endpoints = ENDPOINTS[provider];
-  const authorizeUrl = read(name('AUTHORIZE_URL'), endpoints.authorize, absoluteUrl);
-  const tokenUrl = read(name('TOKEN_URL'), endpoints.token, absoluteUrl);
-  const userInfoUrl = read(name('USERINFO_URL'), endpoints.userInfo, absoluteUrl);
+  const authorizeUrl = read(name('AUTHORIZE_URL'), endpoints.authorize, httpUrl);
+  const tokenUrl = read(name('TOKEN_URL'), endpoints.token, httpUrl);
+  const userInfoUrl = read(name('USERINFO_URL'), endpoints.userInfo, httpUrl);
   if (clientId === null) {
     if (clientSecret !== null) problem(`${name('CLIENT_SECRET')}: set ${name('CLIENT_ID')} too, or neither`);
     return null;
@@ -78,20 +79,6 @@ function absoluteUri(raw: string): string {
   return raw;
 }
 
-function absoluteUrl(raw: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new Error(`expected an absolute http(s) URL, got "${raw}"`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`expected an http(s) URL, got "${raw}"`);
-  return raw;
-}
-
-export function boolean(raw: string): boolean {
-  const value = raw.toLowerCase();
-  if (['true', '1', 'yes'].includes(value)) return true;
-  if (['false', '0', 'no'].includes(value)) return false;
-  throw new Error(`expected true or false, got "${raw}"`);
+function httpUrl(raw: string): string {
+  return url(raw, ['https:', 'http:']);
 }

@@ -81,26 +81,28 @@ export class AccessTokens {
     const known = this.verified.get(token);
     // Still one of our keys (a key retired long enough ago leaves the keyring, and its tokens go with it).
     if (known && this.keys.verificationKey(known.kid)) return this.byExpiry(known.claims, known.exp);
-    const check = this.verifyUncached(token);
-    if (check.status === 'valid') this.remember(token, check);
+    const verified = this.verifyUncached(token);
+    if (!verified) return { status: 'invalid' };
+    const check = this.byExpiry(verified.claims, verified.exp);
+    if (check.status === 'valid') this.remember(token, verified);
     return check;
   }
 
-  private remember(token: string, check: { claims: AccessClaims }): void {
-    const header = jwt.decode(token, { complete: true })!;
+  private remember(token: string, verified: VerifiedToken): void {
     if (this.verified.size >= MAX_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { kid: header.header.kid!, claims: check.claims, exp: (header.payload as jwt.JwtPayload).exp! });
+    this.verified.set(token, verified);
   }
 
   private byExpiry(claims: AccessClaims, exp: number): AccessTokenCheck {
     return exp * 1000 <= this.clock.now() ? { status: 'expired', claims } : { status: 'valid', claims };
   }
 
-  private verifyUncached(token: string): AccessTokenCheck {
+  /** Everything but expiry: the token with its claims when genuine, else null. */
+  private verifyUncached(token: string): VerifiedToken | null {
     const kid = (jwt.decode(token, { complete: true })?.header as { kid?: unknown } | undefined)?.kid;
     // Only our own keys, by kid: no jku, x5u or embedded jwk is ever followed.
     const key = typeof kid === 'string' ? this.keys.verificationKey(kid) : undefined;
-    if (!key) return { status: 'invalid' };
+    if (!key) return null;
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, key.publicKey, {
@@ -108,26 +110,26 @@ export class AccessTokens {
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
         complete: true,
-        // Expiry is judged below, after the type and claim checks, on the injected clock.
+        // Expiry is judged by the caller, after the type and claim checks, on the injected clock.
         ignoreExpiration: true,
         clockTimestamp: Math.floor(this.clock.now() / 1000),
       });
     } catch {
-      return { status: 'invalid' };
+      return null;
     }
     const payload = decoded.payload as jwt.JwtPayload;
     // jsonwebtoken accepts a token without exp unless told otherwise: require it here.
     if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
-      return { status: 'invalid' };
+      return null;
     }
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.scope !== 'string') {
-      return { status: 'invalid' };
+      return null;
     }
     // We never issue tokens living longer than ACCESS_TOKEN_TTL, nor dated in the future (RFC 8725 §3.10).
     const now = Math.floor(this.clock.now() / 1000);
     if (payload.exp - payload.iat > Math.floor(this.config.accessTokenTtlMs / 1000) || payload.iat > now + CLOCK_SKEW_SECONDS) {
-      return { status: 'invalid' };
+      return null;
     }
-    return this.byExpiry({ userId: payload.sub, sessionId: payload.sid, scope: payload.scope }, payload.exp);
+    return { kid: key.kid, claims: { userId: payload.sub, sessionId: payload.sid, scope: payload.scope }, exp: payload.exp };
   }
 }

@@ -3,7 +3,7 @@ import { PendingOAuthState } from '../db/entities/index.js';
 import type { MikroORM } from '../infra/orm.js';
 import { sha256 } from '../infra/random.js';
 import type { RedisClient } from '../infra/redis.js';
-import { whileAvailable } from './store-failure.js';
+import { whileAvailable, whileReachable } from './store-failure.js';
 
 /** What `oauthAuthorizationUrl` started and `oauthLogin` finishes. */
 export interface PendingAuthorization {
@@ -30,17 +30,17 @@ export class RedisOAuthStateStore implements OAuthStateStore {
 
   put(state: string, pending: PendingAuthorization): Promise<void> {
     // Redis forgets it by itself (PXAT); `take` still checks the time, which tests move.
-    return whileAvailable('redis', async () => {
+    return whileReachable('redis', async () => {
       await this.redis.set(this.key(state), JSON.stringify(pending), 'PXAT', pending.expiresAt);
-    }, () => true);
+    });
   }
 
   take(state: string, now: number): Promise<PendingAuthorization | null> {
-    return whileAvailable('redis', async () => {
+    return whileReachable('redis', async () => {
       const stored = await this.redis.getdel(this.key(state));
       const pending = stored === null ? null : (JSON.parse(stored) as PendingAuthorization);
       return pending && now < pending.expiresAt ? pending : null;
-    }, () => true);
+    });
   }
 
   private key(state: string): string {

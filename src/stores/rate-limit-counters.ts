@@ -2,7 +2,7 @@ import pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 import { POSTGRES_DEADLINES } from '../infra/postgres-deadlines.js';
 import type { RedisClient } from '../infra/redis.js';
-import { whileAvailable } from './store-failure.js';
+import { whileReachable } from './store-failure.js';
 
 /** Where a counter stands: hits in the current window, and when that window ends. */
 export interface CounterWindow {
@@ -110,5 +110,5 @@ function window(result: RateLimiterRes): CounterWindow {
 }
 
 function store<T>(operation: () => Promise<T>): Promise<T> {
-  return whileAvailable('rate-limit counters', operation, () => true);
+  return whileReachable('rate-limit counters', operation);
 }

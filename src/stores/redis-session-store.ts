@@ -1,7 +1,7 @@
 import type { RedisClient } from '../infra/redis.js';
 import { isSessionRef, isUuid } from './ids.js';
 import type { Retention, SessionRecord, SessionRef, SessionStore, SessionTimes } from './session-store.js';
-import { whileAvailable } from './store-failure.js';
+import { whileReachable } from './store-failure.js';
 
 // Each session is one hash; each user has a sorted set of their session ids scored by lastUsedAt
 // (ties ordered by id, as in PostgreSQL). The new session itself is never the one evicted.
@@ -165,8 +165,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private run<T>(operation: () => Promise<T>): Promise<T> {
-    // Any Redis error (refused, timed out, not connected) means the store cannot answer.
-    return whileAvailable('redis session store', operation, () => true);
+    return whileReachable('redis session store', operation);
   }
 }
 

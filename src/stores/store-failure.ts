@@ -24,3 +24,11 @@ export async function whileAvailable<T>(store: string, operation: () => Promise<
     throw new AuthError('SERVICE_UNAVAILABLE', { detail: `${store}: ${(error as Error).message}`, cause: error });
   }
 }
+
+/**
+ * For stores whose every error means the backend cannot answer (Redis refused, timed out, not
+ * connected; the rate-limit counters' stores): any failure is SERVICE_UNAVAILABLE.
+ */
+export function whileReachable<T>(store: string, operation: () => Promise<T>): Promise<T> {
+  return whileAvailable(store, operation, () => true);
+}

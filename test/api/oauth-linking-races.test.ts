@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type FakeGoogle, type FakeKakao, type FakeNaver, startFakeGoogle, startFakeKakao, startFakeNaver } from '../fakes/oauth/index.js';
 import { type AuthPayload, loginState, PASSWORD, signedIn, signIn, signUp, storedSessionIds, uniqueEmail } from '../helpers/accounts.js';
 import { errorCode } from '../helpers/graphql-client.js';
-import { envFor, oauthLogin, type ProviderName, REDIRECT_URI } from '../helpers/oauth.js';
+import { envFor, oauthLogin, type ProviderName, REDIRECT_URI, useFakeProviders } from '../helpers/oauth.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const id = () => randomBytes(6).toString('hex');
 
-let google: FakeGoogle;
-let kakao: FakeKakao;
-let naver: FakeNaver;
-beforeAll(async () => {
-  [google, kakao, naver] = await Promise.all([startFakeGoogle(), startFakeKakao(), startFakeNaver()]);
-});
-afterEach(() => [google, kakao, naver].forEach((fake) => fake.reset()));
-afterAll(() => Promise.all([google, kakao, naver].map((fake) => fake?.close())));
+const { google, kakao, naver } = await useFakeProviders();
 
 describe.each(['redis', 'postgres'] as const)('parallel oauthLogin (%s session store)', (store) => {
   let app: TestApp;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type FakeGoogle, type FakeKakao, type FakeNaver, type GoogleProfile, type KakaoProfile, type NaverProfile, startFakeGoogle, startFakeKakao, startFakeNaver } from '../fakes/oauth/index.js';
+import type { FakeGoogle, GoogleProfile, KakaoProfile, NaverProfile } from '../fakes/oauth/index.js';
 import { loginState, PASSWORD, refresh, refreshed, sessionIdOf, signedIn, signIn, signUp, storedSessionIds, uniqueEmail } from '../helpers/accounts.js';
 import { errorCode } from '../helpers/graphql-client.js';
-import { approvedLogin, envFor, loggedIn } from '../helpers/oauth.js';
+import { approvedLogin, envFor, loggedIn, useFakeProviders } from '../helpers/oauth.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const id = () => randomBytes(6).toString('hex');
@@ -10,13 +10,7 @@ const google = (email: string, verified = true): GoogleProfile => ({ sub: `10${B
 const kakao = (email: string, flags: Partial<KakaoProfile> = {}): KakaoProfile => ({ id: Number.parseInt(id(), 16), email, nickname: 'Kakao User', ...flags });
 const naver = (email: string): NaverProfile => ({ id: `nv-${id()}`, email, nickname: 'Naver User' });
 
-let fakes: { google: FakeGoogle; kakao: FakeKakao; naver: FakeNaver };
-beforeAll(async () => {
-  const [g, k, n] = await Promise.all([startFakeGoogle(), startFakeKakao(), startFakeNaver()]);
-  fakes = { google: g, kakao: k, naver: n };
-});
-afterEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
-afterAll(() => Promise.all(Object.values(fakes ?? {}).map((fake) => fake.close())));
+const fakes = await useFakeProviders();
 
 describe.each(['redis', 'postgres'] as const)('oauthLogin identity mapping and linking (%s session store)', (store) => {
   let app: TestApp;

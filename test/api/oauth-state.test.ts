@@ -1,21 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type FakeGoogle, type FakeKakao, type FakeNaver, pkcePair, s256, startFakeGoogle, startFakeKakao, startFakeNaver } from '../fakes/oauth/index.js';
+import { pkcePair, s256 } from '../fakes/oauth/index.js';
 import { errorCode } from '../helpers/graphql-client.js';
-import { authorizationUrl, authorized, envFor, oauthLogin, REDIRECT_URI } from '../helpers/oauth.js';
+import { authorizationUrl, authorized, envFor, oauthLogin, REDIRECT_URI, useFakeProviders } from '../helpers/oauth.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const APP_URI = 'myapp://oauth';
 const TEN_MINUTES = 10 * 60_000;
 const googleProfile = () => ({ sub: `1${randomBytes(9).readBigUInt64BE(0)}`, email: `g${randomBytes(4).toString('hex')}@example.com`, email_verified: true });
 
-let google: FakeGoogle;
-let kakao: FakeKakao;
-let naver: FakeNaver;
-beforeAll(async () => {
-  [google, kakao, naver] = await Promise.all([startFakeGoogle(), startFakeKakao(), startFakeNaver()]);
-});
-afterEach(() => [google, kakao, naver].forEach((fake) => fake.reset()));
-afterAll(() => Promise.all([google, kakao, naver].map((fake) => fake?.close())));
+const { google, kakao, naver } = await useFakeProviders();
 
 describe.each(['redis', 'postgres'] as const)('OAuth state, redirect URIs and PKCE (%s store)', (store) => {
   let app: TestApp;

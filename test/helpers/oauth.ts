@@ -1,3 +1,4 @@
+import { type FakeGoogle, type FakeKakao, type FakeNaver, startFakeGoogle, startFakeKakao, startFakeNaver } from '../fakes/oauth/index.js';
 import { AUTH_FIELDS, type AuthPayload, type GraphQLClient } from './accounts.js';
 import type { GraphQLResponse } from './graphql-client.js';
 
@@ -97,4 +98,22 @@ export function providerErrorOf(response: GraphQLResponse<unknown>): unknown {
     throw new Error(`expected one OAUTH_PROVIDER_ERROR, got ${response.text}`);
   }
   return response.errors[0]!.extensions!.providerError;
+}
+
+export interface FakeProviders {
+  google: FakeGoogle;
+  kakao: FakeKakao;
+  naver: FakeNaver;
+}
+
+/**
+ * The three fake providers for a test file (await it at the top of the file): reset after each
+ * test, closed after the file.
+ */
+export async function useFakeProviders(): Promise<FakeProviders> {
+  const [google, kakao, naver] = await Promise.all([startFakeGoogle(), startFakeKakao(), startFakeNaver()]);
+  const fakes = { google, kakao, naver };
+  afterEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
+  afterAll(() => Promise.all(Object.values(fakes).map((fake) => fake.close())));
+  return fakes;
 }
