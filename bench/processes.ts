@@ -120,30 +120,39 @@ async function answers200(url: string): Promise<boolean> {
 
 export interface Redis {
   readonly url: string;
+  readonly port: number;
   readonly pid: number;
+  /** Stops it (SIGTERM: with `appendOnlyDir`, Redis writes its append-only file first). */
+  stop(): Promise<void>;
 }
 
-/** redis-server on a free loopback port, without persistence; stopped by stopAll(). */
-export async function startRedis(): Promise<Redis> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+/**
+ * redis-server on a free loopback port (or `port`), stopped by stopAll(). Without persistence,
+ * unless `appendOnlyDir` is given: then it keeps an append-only file there, so sessions outlive a
+ * restart on the same port and directory.
+ */
+export async function startRedis(options: { port?: number; appendOnlyDir?: string } = {}): Promise<Redis> {
+  const port = options.port ?? (await freePort());
+  const persistence = options.appendOnlyDir ? ['--appendonly', 'yes', '--dir', options.appendOnlyDir] : ['--appendonly', 'no'];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
-  onStop('redis-server', async () => {
+  const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
-  });
+  };
+  onStop('redis-server', stop);
   const deadline = Date.now() + 10_000;
   while (!(await redisPings(port))) {
     if (child.exitCode !== null || !child.pid) throw new Error('redis-server did not start (is it installed? apt-get install redis-server)');
     if (Date.now() > deadline) throw new Error('redis-server did not answer PING within 10 s');
     await sleep(50);
   }
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid! };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, stop };
 }
 
 function redisPings(port: number): Promise<boolean> {

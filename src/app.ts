@@ -18,28 +18,20 @@ import { clientInfoOf } from './http/client-info.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/server.js';
 import { type Clock, systemClock } from './infra/clock.js';
-import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import type { Logger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
-import { openDatabase } from './infra/orm.js';
-import { closeRedis, connectRedis } from './infra/redis.js';
-import { AccessTokens } from './services/access-tokens.js';
 import { configuredProviders } from './oauth/index.js';
 import { OAuthLogin } from './services/oauth-login.js';
 import { PasswordAuth } from './services/password-auth.js';
 import { RateLimits } from './services/rate-limits.js';
 import { Passwords } from './services/passwords.js';
-import { Sessions } from './services/sessions.js';
-import { SigningKeyring } from './services/signing-keyring.js';
+import { UserProfiles } from './services/user-profiles.js';
+import type { AuditTrail } from './stores/audit-trail.js';
 import { type OAuthStateStore, PostgresOAuthStateStore, RedisOAuthStateStore } from './stores/oauth-state-store.js';
-import { PostgresRevocationFeed } from './stores/postgres-revocation-feed.js';
-import { PostgresSessionStore } from './stores/postgres-session-store.js';
 import { RateLimitCounters } from './stores/rate-limit-counters.js';
-import { RedisRevocationFeed } from './stores/redis-revocation-feed.js';
-import { RedisSessionStore } from './stores/redis-session-store.js';
-import type { RevocationFeed } from './stores/revocation-feed.js';
+import { combinedListener } from './stores/revocation-feed.js';
 import type { SessionStore } from './stores/session-store.js';
-import { SigningKeyStore } from './stores/signing-key-store.js';
+import { openCore } from './core.js';
 import { checkReadiness } from './http/readiness.js';
 
 export interface Gateway {
@@ -66,48 +58,37 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
   };
   try {
-    let databaseUrl = config.databaseUrl;
-    if (databaseUrl === null) {
-      const embedded = await startEmbeddedPostgres(config.dataDir, (line) => logger.warn(line));
-      closers.push(() => embedded.stop());
-      databaseUrl = embedded.url;
-    }
-    const orm = await openDatabase(databaseUrl);
-    closers.push(() => orm.close(true));
-    const redis = config.redis === null ? null : await connectRedis(config.redis);
-    if (redis) closers.push(() => closeRedis(redis));
-    const redisStore = redis && new RedisSessionStore(redis, config.redisKeyPrefix);
-    const sessionStore: SessionStore = redisStore ?? new PostgresSessionStore(orm);
-    // Revocations reach this instance from the database (deleted sessions and users) and, with
-    // sessions in Redis, from the Redis store's announcements.
-    const feeds = new Map<string, RevocationFeed>([['postgres', new PostgresRevocationFeed(databaseUrl, logger)]]);
-    if (redisStore) feeds.set('redis', new RedisRevocationFeed(config.redis!, redisStore.revocationChannel, logger));
-
-    const keyring = await SigningKeyring.open(new SigningKeyStore(orm), config.jwtPrivateKeyPem, config, clock);
-    closers.push(async () => keyring.close());
-    const accessTokens = new AccessTokens(keyring, config, clock);
-    const sessions = new Sessions(sessionStore, accessTokens, config, clock, [...feeds.keys()]);
+    const metrics = createMetrics();
+    const { databaseUrl, orm, redis, sessionStore, feeds, keyring, accessTokens, auditTrail, events, sessions, users } = await openCore(config, {
+      logger,
+      clock,
+      embedded: 'own',
+      closers,
+      observeEvent: (type, facts) => metrics.authEvents.inc({ event: type, provider: String(facts.detail?.provider ?? '') }),
+    });
+    closers.push(keepPruned(auditTrail, config.auditRetentionMs, clock, logger));
+    const profiles = new UserProfiles(users, clock, 'postgres');
     for (const [name, feed] of feeds) {
-      feed.start({ ...sessions.revocationListener(name), keysChanged: () => keyring.reloadSoon() });
+      const databaseParts = name === 'postgres' ? [profiles.changeListener(), { keysChanged: () => keyring.reloadSoon() }] : [];
+      feed.start(combinedListener(sessions.revocationListener(name), ...databaseParts));
       closers.push(() => feed.close());
     }
     const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix) : RateLimitCounters.inPostgres(databaseUrl);
     closers.push(() => counters.close());
     const limits = new RateLimits(counters, config.rateLimits);
-    const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, limits, clock);
+    const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, limits, events, clock);
     const oauthStates: OAuthStateStore = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
-    const oauthLogin = new OAuthLogin(configuredProviders(config.oauth), oauthStates, sessions, limits, config.oauth, clock);
+    const oauthLogin = new OAuthLogin(configuredProviders(config.oauth), oauthStates, sessions, limits, events, config.oauth, clock);
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(passwordAuth)],
       [OAuthResolver, new OAuthResolver(oauthLogin)],
-      [SessionResolver, new SessionResolver(sessions, limits)],
+      [SessionResolver, new SessionResolver(sessions, limits, events)],
     ]);
     const resolvers = { get: (resolverClass: unknown) => resolverInstances.get(resolverClass) };
 
-    const buildContext = createContextBuilder({ accessTokens, sessions, orm });
+    const buildContext = createContextBuilder({ accessTokens, sessions, profiles, users });
     let httpServer: ReturnType<typeof createHttpServer> | undefined;
     const limitsOnShape = shapeLimits({ production: config.isProduction });
-    const metrics = createMetrics();
     const apollo = new ApolloServer<GatewayContext & ResolverContext>({
       schema: await buildGatewaySchema(),
       logger,
@@ -135,10 +116,9 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
 
     const graphql = createGraphQLHandler(
       apollo,
-      async (request) => ({
-        ...(await buildContext({ authorization: request.headers.authorization, client: clientInfoOf(request, config.trustProxy) })),
-        resolvers,
-      }),
+      async (request) =>
+        // Assigned, not spread: spreading would read the context's lazy `users` and fork an EntityManager.
+        Object.assign(await buildContext({ authorization: request.headers.authorization, client: clientInfoOf(request, config.trustProxy) }), { resolvers }),
       MAX_BODY_BYTES,
     );
     httpServer = createHttpServer(
@@ -163,6 +143,19 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     await close();
     throw error;
   }
+}
+
+/** How often events older than AUDIT_RETENTION are deleted. */
+const AUDIT_PRUNE_MS = 60 * 60_000;
+
+/** Deletes expired audit events now and hourly; returns the closer that stops it. */
+function keepPruned(trail: AuditTrail, retentionMs: number, clock: Clock, logger: Logger): () => Promise<void> {
+  const prune = () =>
+    trail.prune(new Date(clock.now() - retentionMs)).catch((error: unknown) => logger.warn({ err: error }, 'audit trail: pruning failed; it is tried again within the hour'));
+  void prune();
+  const timer = setInterval(prune, AUDIT_PRUNE_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
 }
 
 /** Stops accepting connections and waits (bounded) for in-flight requests. */

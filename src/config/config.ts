@@ -33,6 +33,8 @@ export interface Config {
   readonly refreshReuseGraceMs: number;
   /** Live sessions a user may hold; creating one more evicts the least recently used. */
   readonly maxSessionsPerUser: number;
+  /** How long audit events are kept. */
+  readonly auditRetentionMs: number;
   readonly bcryptCost: number;
   readonly oauth: OAuthConfig;
   readonly rateLimits: RateLimitConfig;
@@ -99,6 +101,7 @@ export function loadConfig(env: Environment): Config {
     sessionIdleTtlMs: read('SESSION_IDLE_TTL', null, positiveDuration),
     refreshReuseGraceMs: read('REFRESH_REUSE_GRACE', parseDuration('10s'), parseDuration),
     maxSessionsPerUser: read('MAX_SESSIONS_PER_USER', 50, (raw) => integer(raw, 1, 10_000)),
+    auditRetentionMs: read('AUDIT_RETENTION', parseDuration('90d'), positiveDuration),
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     oauth: readOAuthConfig(read, (line) => problems.push(line)),
     rateLimits: readRateLimits(read),

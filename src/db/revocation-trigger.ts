@@ -1,12 +1,12 @@
 import type { TriggerDef } from '@mikro-orm/core';
 
-/** The channel gateways LISTEN on for deleted sessions and users, and for signing-key changes. */
+/** The channel gateways LISTEN on for deleted sessions and users, changed users, and signing-key changes. */
 export const REVOCATION_CHANNEL = 'auth_revocations';
 
 /**
  * A trigger that announces each deleted row when its transaction commits, whatever deleted it
  * (logout, eviction, a cascade from a deleted user, an operator's SQL). The payload is the
- * feed's one-line format: `s <session id>`, `u <user id>` or `k` (stores/revocation-feed.ts).
+ * feed's one-line format: `s <session id>`, `u <user id>`, `c <user id>` or `k` (stores/revocation-feed.ts).
  */
 export function announceDeletion(kind: 's' | 'u'): TriggerDef {
   return {
@@ -26,5 +26,23 @@ export function announceKeyChange(): TriggerDef {
     events: ['insert', 'update'],
     forEach: 'statement',
     body: `perform pg_notify('${REVOCATION_CHANNEL}', 'k'); return null;`,
+  };
+}
+
+/**
+ * A trigger that announces a change to what a user's profile shows (`c <user id>`): a row of
+ * the users table, or of a table whose `userIdColumn` points at one, so cached profiles are
+ * dropped when the change commits. A row moved to another user announces both users.
+ */
+export function announceUserChange(userIdColumn: string, events: TriggerDef['events']): TriggerDef {
+  return {
+    name: 'announce_user_change',
+    timing: 'after',
+    events,
+    forEach: 'row',
+    body:
+      `perform pg_notify('${REVOCATION_CHANNEL}', 'c ' || coalesce(new.${userIdColumn}, old.${userIdColumn})::text); ` +
+      `if tg_op = 'UPDATE' and new.${userIdColumn} is distinct from old.${userIdColumn} then perform pg_notify('${REVOCATION_CHANNEL}', 'c ' || old.${userIdColumn}::text); end if; ` +
+      'return null;',
   };
 }

@@ -8,6 +8,7 @@ export const ERROR_MESSAGES = {
   REFRESH_TOKEN_EXPIRED: 'The refresh token has expired.',
   REFRESH_TOKEN_REUSED: 'The refresh token was already used; the session has been revoked.',
   TOKEN_MISMATCH: 'The access token belongs to a different user than the refresh token.',
+  ACCOUNT_DISABLED: 'This account is disabled.',
   PROVIDER_NOT_CONFIGURED: 'This sign-in provider is not configured.',
   OAUTH_PROVIDER_ERROR: 'The sign-in provider reported an error.',
   INVALID_OAUTH_STATE: 'The OAuth state is not valid.',

@@ -57,7 +57,7 @@ export async function buildGatewaySchema(): Promise<GraphQLSchema> {
         User: {
           ...(typeResolvers.User as object),
           async __resolveReference(reference: { id: string }, ctx: GatewayContext) {
-            const user = await ctx.users.findById(reference.id);
+            const user = await ctx.profiles.find(reference.id);
             return user && toUserView(user, viewerOf(ctx));
           },
         },

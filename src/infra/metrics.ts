@@ -7,6 +7,8 @@ export interface Metrics {
   readonly requestSeconds: Histogram<'field'>;
   /** Outcome per root field: `ok` or the error code (INVALID_CREDENTIALS, REFRESH_TOKEN_REUSED, RATE_LIMITED, …). */
   readonly outcomes: Counter<'field' | 'outcome'>;
+  /** Auth events (sign_in, sign_in_failed, oauth_login, refresh_reuse_detected, …), OAuth ones by provider. */
+  readonly authEvents: Counter<'event' | 'provider'>;
 }
 
 export function createMetrics(): Metrics {
@@ -25,6 +27,12 @@ export function createMetrics(): Metrics {
       name: 'auth_operation_outcomes_total',
       help: 'Outcomes of GraphQL root fields: ok, or the error code (sign-in failures, refresh reuse, rate limits, store outages, …)',
       labelNames: ['field', 'outcome'],
+      registers: [registry],
+    }),
+    authEvents: new Counter({
+      name: 'auth_events_total',
+      help: 'Auth events as written to the audit trail; provider is set for OAuth ones',
+      labelNames: ['event', 'provider'],
       registers: [registry],
     }),
   };

@@ -25,6 +25,17 @@ export async function stopOrphanedPostgres(clusterDir: string, log: (line: strin
   }
 }
 
+/** The port of the server a running gateway owns in `clusterDir`; null when there is none. */
+export function portOfOwnedPostgres(clusterDir: string): number | null {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  // postmaster.pid: pid, data directory, start time, port, … one per line.
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n').map(Number);
+  const owner = ownerOf(clusterDir);
+  if (!pid || !port || !isPostgresOf(pid, clusterDir) || owner === null || !isAlive(owner)) return null;
+  return port;
+}
+
 /** Records this process as the owner of the embedded server; `release` forgets it at a clean stop. */
 export async function claimPostgres(clusterDir: string): Promise<{ release(): Promise<void> }> {
   const file = ownerFile(clusterDir);

@@ -9,6 +9,7 @@ import type { ProviderAccount, UserRepository } from '../stores/user-repository.
 import type { User } from '../db/entities/index.js';
 import { NICKNAME_MAX_LENGTH, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { SignedIn } from './password-auth.js';
+import type { AuthEvents } from './auth-events.js';
 import type { RateLimits } from './rate-limits.js';
 import type { ClientInfo, Sessions } from './sessions.js';
 
@@ -34,6 +35,7 @@ export class OAuthLogin {
     private readonly states: OAuthStateStore,
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
+    private readonly events: AuthEvents,
     private readonly config: OAuthConfig,
     private readonly clock: Clock,
   ) {}
@@ -67,9 +69,17 @@ export class OAuthLogin {
       });
       return provider.profile(accessToken);
     });
-    const { user, isNewUser } = await this.userFor(users, input.provider, profile);
+    const { user, isNewUser, linkedByEmail } = await this.userFor(users, input.provider, profile);
+    const detail = { provider: input.provider };
+    if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
+    if (user.disabledAt !== null) {
+      this.events.record('sign_in_failed', { userId: user.id, client, detail: { ...detail, reason: 'disabled' } });
+      throw new AuthError('ACCOUNT_DISABLED');
+    }
     try {
-      return { user, tokens: await this.sessions.start(user.id, client), isNewUser };
+      const tokens = await this.sessions.start(user.id, client);
+      this.events.record('oauth_login', { userId: user.id, sessionId: tokens.sessionId, client, detail: { ...detail, isNewUser } });
+      return { user, tokens, isNewUser };
     } catch (error) {
       // No half-written sign-up: without a session a new account goes too, so a retry starts afresh.
       if (isNewUser) await users.remove(user);
@@ -105,7 +115,7 @@ export class OAuthLogin {
    * Finds or creates the user of a provider account, in one transaction: nothing is left half
    * linked. First logins of one account queue on an advisory lock, so parallel ones make one user.
    */
-  private async userFor(users: UserRepository, providerName: OAuthProviderName, profile: OAuthProfile): Promise<{ user: User; isNewUser: boolean }> {
+  private async userFor(users: UserRepository, providerName: OAuthProviderName, profile: OAuthProfile): Promise<{ user: User; isNewUser: boolean; linkedByEmail: boolean }> {
     const account: ProviderAccount = { provider: providerName, providerUserId: profile.id, email: profile.email };
     const email = verifiedEmail(profile);
     for (let attempt = 1; ; attempt += 1) {
@@ -113,16 +123,18 @@ export class OAuthLogin {
         return await users.transaction(async (tx) => {
           await tx.lockProviderAccount(account);
           const linked = await tx.findByProviderAccount(account);
-          if (linked) return { user: linked, isNewUser: false };
+          if (linked) return { user: linked, isNewUser: false, linkedByEmail: false };
           const existing = email === null ? null : await tx.findByEmail(email);
+          // A disabled account is refused (by the caller) before anything about it changes.
+          if (existing?.disabledAt) return { user: existing, isNewUser: false, linkedByEmail: false };
           if (existing) {
             await this.linkByEmail(tx, existing, account);
-            return { user: existing, isNewUser: false };
+            return { user: existing, isNewUser: false, linkedByEmail: true };
           }
           const user = tx.createSocialUser({ email, nickname: nicknameOf(profile) }, new Date(this.clock.now()));
           tx.link(user, account, new Date(this.clock.now()));
           await tx.flush();
-          return { user, isNewUser: true };
+          return { user, isNewUser: true, linkedByEmail: false };
         });
       } catch (error) {
         // The same email arrived at the same moment by another way in: the retry links to it.

@@ -2,6 +2,7 @@ import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { User } from '../db/entities/index.js';
 import type { UserRepository } from '../stores/user-repository.js';
+import type { AuthEvents } from './auth-events.js';
 import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
@@ -19,6 +20,7 @@ export class PasswordAuth {
     private readonly passwords: Passwords,
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
+    private readonly events: AuthEvents,
     private readonly clock: Clock,
   ) {}
 
@@ -32,7 +34,9 @@ export class PasswordAuth {
     const passwordHash = await this.passwords.hash(input.password);
     const user = await users.create({ email, passwordHash, nickname }, new Date(this.clock.now()));
     try {
-      return { user, tokens: await this.sessions.start(user.id, client), isNewUser: true };
+      const tokens = await this.sessions.start(user.id, client);
+      this.events.record('sign_up', { userId: user.id, sessionId: tokens.sessionId, client });
+      return { user, tokens, isNewUser: true };
     } catch (error) {
       // No half-written sign-up: without a session the account goes too, so a retry can succeed.
       await users.remove(user);
@@ -45,16 +49,26 @@ export class PasswordAuth {
     const email = normalizeEmail(input.email);
     checkPasswordSize(input.password);
     // Counted before any lookup or hashing: a refused attempt costs nothing.
-    const attempt = await this.limits.signIn(email, client);
+    const attempt = await this.limits.signIn(email, client).catch((error: unknown) => {
+      if (error instanceof AuthError && error.code === 'RATE_LIMITED') this.events.record('sign_in_failed', { client, detail: { reason: 'rate_limited' } });
+      throw error;
+    });
     const user = await users.findByEmail(email);
     const matches = await this.passwords.matches(input.password, user?.passwordHash ?? null);
     if (!user || !matches) {
       await attempt.failed();
+      this.events.record('sign_in_failed', { userId: user?.id, client, detail: { reason: 'invalid_credentials' } });
       throw new AuthError('INVALID_CREDENTIALS');
     }
     await attempt.succeeded();
+    if (user.disabledAt !== null) {
+      this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: 'disabled' } });
+      throw new AuthError('ACCOUNT_DISABLED');
+    }
     // A hash made with less work than BCRYPT_COST asks for now is upgraded while the password is at hand.
     if (this.passwords.needsRehash(user.passwordHash!)) await users.setPasswordHash(user, await this.passwords.hash(input.password), new Date(this.clock.now()));
-    return { user, tokens: await this.sessions.start(user.id, client), isNewUser: false };
+    const tokens = await this.sessions.start(user.id, client);
+    this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client });
+    return { user, tokens, isNewUser: false };
   }
 }

@@ -1,7 +1,6 @@
 import type { Clock } from '../infra/clock.js';
 import type { SessionRecord } from '../stores/session-store.js';
-
-type Entry = { kind: 'live'; session: SessionRecord; fetchedAt: number } | { kind: 'ended' };
+import { AnnouncedCache } from './announced-cache.js';
 
 /** A live entry is trusted this long; revocation announcements end it sooner. */
 const MAX_AGE_MS = 10_000;
@@ -9,64 +8,49 @@ const MAX_ENTRIES = 100_000;
 
 /**
  * What this process knows about sessions, so a request with a live session needs no store round
- * trip. Live entries are trusted only while every revocation feed is listening: a feed that goes
- * deaf may miss announcements, so live entries are dropped then and again when it listens again.
- * An ended session never comes back, so `ended` entries stay until pushed out by newer ones.
+ * trip. Live sessions are an AnnouncedCache over every revocation feed. An ended session never
+ * comes back, so it is remembered for good (until pushed out by newer ones), feeds or not.
  */
 export class SessionLiveness {
-  private readonly entries = new Map<string, Entry>();
-  private readonly deafFeeds: Set<string>;
-  /** Changes whenever live entries are dropped, so an answer loaded before that is not kept. */
-  private epoch = 0;
+  private readonly live: AnnouncedCache<SessionRecord>;
+  private readonly endedIds = new Set<string>();
 
-  constructor(private readonly clock: Clock, feeds: readonly string[]) {
-    this.deafFeeds = new Set(feeds);
+  constructor(clock: Clock, feeds: readonly string[]) {
+    this.live = new AnnouncedCache(clock, feeds, { maxAgeMs: MAX_AGE_MS, maxEntries: MAX_ENTRIES });
   }
 
   /** `ended`, a session record fresh enough to trust, or undefined when the store must be asked. */
   lookup(sessionId: string): SessionRecord | 'ended' | undefined {
-    const entry = this.entries.get(sessionId);
-    if (entry?.kind === 'ended') return 'ended';
-    if (!entry || this.deafFeeds.size > 0 || this.clock.now() - entry.fetchedAt > MAX_AGE_MS) return undefined;
-    return entry.session;
+    return this.endedIds.has(sessionId) ? 'ended' : this.live.get(sessionId);
   }
 
   /** Taken before asking the store; `remember` keeps the answer only if nothing was dropped since. */
   ticket(): number {
-    return this.epoch;
+    return this.live.ticket();
   }
 
   remember(session: SessionRecord, ticket: number): void {
-    if (ticket !== this.epoch || this.deafFeeds.size > 0 || this.entries.get(session.id)?.kind === 'ended') return;
-    this.put(session.id, { kind: 'live', session, fetchedAt: this.clock.now() });
+    if (!this.endedIds.has(session.id)) this.live.set(session.id, session, ticket);
   }
 
   ended(sessionIds: readonly string[]): void {
-    for (const id of sessionIds) this.put(id, { kind: 'ended' });
+    for (const id of sessionIds) {
+      this.live.forget(id);
+      this.endedIds.delete(id);
+      if (this.endedIds.size >= MAX_ENTRIES) this.endedIds.delete(this.endedIds.values().next().value!);
+      this.endedIds.add(id);
+    }
   }
 
   userDeleted(userId: string): void {
-    for (const [id, entry] of this.entries) if (entry.kind === 'live' && entry.session.userId === userId) this.put(id, { kind: 'ended' });
+    this.ended(this.live.forgetWhere((session) => session.userId === userId));
   }
 
   feedDeaf(feed: string): void {
-    this.deafFeeds.add(feed);
-    this.dropLive();
+    this.live.feedDeaf(feed);
   }
 
   feedListening(feed: string): void {
-    this.deafFeeds.delete(feed);
-    this.dropLive();
-  }
-
-  private put(id: string, entry: Entry): void {
-    this.entries.delete(id);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(id, entry);
-  }
-
-  private dropLive(): void {
-    this.epoch += 1;
-    for (const [id, entry] of this.entries) if (entry.kind === 'live') this.entries.delete(id);
+    this.live.feedListening(feed);
   }
 }

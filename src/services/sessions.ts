@@ -6,6 +6,7 @@ import { constantTimeEqual, randomSecret } from '../infra/random.js';
 import type { RevocationListener } from '../stores/revocation-feed.js';
 import type { SessionRecord, SessionRef, SessionStore } from '../stores/session-store.js';
 import type { AccessTokens } from './access-tokens.js';
+import type { AuthEvents } from './auth-events.js';
 import { hashRefreshToken, newRefreshToken, nextRefreshToken, parseRefreshToken, type Presented, presentedToken } from './refresh-tokens.js';
 import { type LifetimePolicy, SessionLifetime } from './session-lifetime.js';
 import { SessionLiveness } from './session-liveness.js';
@@ -47,6 +48,7 @@ export class Sessions {
     private readonly store: SessionStore,
     private readonly accessTokens: AccessTokens,
     private readonly policy: SessionPolicy,
+    private readonly events: AuthEvents,
     private readonly clock: Clock,
     feeds: readonly string[],
   ) {
@@ -55,7 +57,7 @@ export class Sessions {
   }
 
   /** Where the revocation feed named `feed` reports. */
-  revocationListener(feed: string): Omit<RevocationListener, 'keysChanged'> {
+  revocationListener(feed: string): Pick<RevocationListener, 'sessionsEnded' | 'userDeleted' | 'listening' | 'deaf'> {
     return {
       sessionsEnded: (ids) => this.liveness.ended(ids),
       userDeleted: (userId) => {
@@ -95,7 +97,7 @@ export class Sessions {
    * Rotates a refresh token. `boundUserId` is the user named by an access token sent alongside
    * (expired or not): when it differs from the session's user, nothing rotates (TOKEN_MISMATCH).
    */
-  async refresh(refreshToken: string, boundUserId: string | null): Promise<TokenPair> {
+  async refresh(refreshToken: string, boundUserId: string | null, client: ClientInfo): Promise<TokenPair> {
     const { session, presented } = await this.findByRefreshToken(refreshToken);
     if (!session || !presented) throw new AuthError('INVALID_REFRESH_TOKEN');
     if (boundUserId !== null && boundUserId !== session.userId) throw new AuthError('TOKEN_MISMATCH');
@@ -104,9 +106,9 @@ export class Sessions {
       await this.end(session);
       throw new AuthError('REFRESH_TOKEN_EXPIRED');
     }
-    if (presented === 'ancestor') return this.revokeForReuse(session);
+    if (presented === 'ancestor') return this.revokeForReuse(session, client);
     const successor = nextRefreshToken(refreshToken, session.rotationKey);
-    if (presented === 'previous') return this.replayWithinGrace(session, successor, now);
+    if (presented === 'previous') return this.replayWithinGrace(session, successor, now, client);
     if (await this.store.rotate(session, session.currentHash, hashRefreshToken(successor), now)) {
       return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
     }
@@ -116,9 +118,9 @@ export class Sessions {
     throw new AuthError('INVALID_REFRESH_TOKEN');
   }
 
-  /** The user a refresh token names, before anything is checked; null when it is not shaped like one. */
-  ownerOf(refreshToken: string): string | null {
-    return parseRefreshToken(refreshToken)?.userId ?? null;
+  /** The session a refresh token names, before anything is checked; null when it is not shaped like one. */
+  refOf(refreshToken: string): SessionRef | null {
+    return parseRefreshToken(refreshToken);
   }
 
   /**
@@ -168,11 +170,11 @@ export class Sessions {
     return this.lifetime.isAlive(deleted, this.clock.now());
   }
 
-  /** Ends every session of a user; true when there was one. */
-  async endAll(userId: string): Promise<boolean> {
+  /** Ends every session of a user; returns how many there were. */
+  async endAll(userId: string): Promise<number> {
     const ended = await this.store.deleteForUser(userId);
     this.liveness.ended(ended);
-    return ended.length > 0;
+    return ended.length;
   }
 
   /**
@@ -194,8 +196,9 @@ export class Sessions {
   }
 
   /** A rotated-out token can only be presented by someone replaying it: end the whole session. */
-  private async revokeForReuse(session: SessionRef): Promise<never> {
+  private async revokeForReuse(session: SessionRef, client: ClientInfo): Promise<never> {
     await this.end(session);
+    this.events.record('refresh_reuse_detected', { userId: session.userId, sessionId: session.id, client });
     throw new AuthError('REFRESH_TOKEN_REUSED');
   }
 
@@ -204,13 +207,13 @@ export class Sessions {
    * or a retry after a lost response, and gets the live successor; after it, it can only be a
    * replay of a stolen token, so the whole session is revoked.
    */
-  private async replayWithinGrace(session: SessionRecord, successor: string, now: number): Promise<TokenPair> {
+  private async replayWithinGrace(session: SessionRecord, successor: string, now: number, client: ClientInfo): Promise<TokenPair> {
     const withinGrace = session.rotatedAt !== null && now - session.rotatedAt <= this.policy.refreshReuseGraceMs;
     if (withinGrace) {
       await this.store.touch(session, now);
       return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
     }
-    return this.revokeForReuse(session);
+    return this.revokeForReuse(session, client);
   }
 
   private pairFor(session: SessionRecord, refreshToken: string, now: number): TokenPair {

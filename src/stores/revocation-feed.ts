@@ -12,6 +12,8 @@ export interface RevocationListener {
   sessionsEnded(sessionIds: string[]): void;
   /** The user was deleted; their sessions go with them. */
   userDeleted(userId: string): void;
+  /** What the user's profile shows changed (their row, or their linked provider accounts). */
+  userChanged(userId: string): void;
   /** The signing keys changed (a rotation): read them again. */
   keysChanged(): void;
   /** Subscribed: every announcement from now on arrives. */
@@ -26,7 +28,24 @@ export interface RevocationFeed {
   close(): Promise<void>;
 }
 
-/** Announcements are one line of text: `s <session id> …`, `u <user id>` or `k`. */
+/** One listener made of several: each announcement reaches every part that handles it. */
+export function combinedListener(...parts: Partial<RevocationListener>[]): RevocationListener {
+  const each =
+    <K extends keyof RevocationListener>(method: K) =>
+    (...args: Parameters<RevocationListener[K]>) => {
+      for (const part of parts) (part[method] as ((...a: typeof args) => void) | undefined)?.(...args);
+    };
+  return {
+    sessionsEnded: each('sessionsEnded'),
+    userDeleted: each('userDeleted'),
+    userChanged: each('userChanged'),
+    keysChanged: each('keysChanged'),
+    listening: each('listening'),
+    deaf: each('deaf'),
+  };
+}
+
+/** Announcements are one line of text: `s <session id> …`, `u <user id>`, `c <user id>` or `k`. */
 export function sessionsEndedMessage(sessionIds: readonly string[]): string {
   return `s ${sessionIds.join(' ')}`;
 }
@@ -35,6 +54,7 @@ export function deliverRevocation(message: string, listener: RevocationListener)
   const [kind, ...ids] = message.split(' ').filter((part) => part !== '');
   if (kind === 's' && ids.length > 0) listener.sessionsEnded(ids);
   else if (kind === 'u' && ids.length === 1) listener.userDeleted(ids[0]!);
+  else if (kind === 'c' && ids.length === 1) listener.userChanged(ids[0]!);
   else if (kind === 'k') listener.keysChanged();
 }
 

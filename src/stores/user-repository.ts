@@ -46,7 +46,7 @@ export class UserRepository {
   /** Creates a password account; EMAIL_TAKEN when the normalised email exists (race-safe via the unique index). */
   create(fields: NewUser, now: Date): Promise<User> {
     return whileAvailable('database', async () => {
-      const user = this.em.create(User, { id: randomUUID(), emailVerified: false, createdAt: now, updatedAt: now, ...fields });
+      const user = this.em.create(User, { id: randomUUID(), emailVerified: false, disabledAt: null, createdAt: now, updatedAt: now, ...fields });
       try {
         await this.em.flush();
       } catch (error) {
@@ -59,6 +59,12 @@ export class UserRepository {
 
   async setPasswordHash(user: User, passwordHash: string, now: Date): Promise<void> {
     user.passwordHash = passwordHash;
+    user.updatedAt = now;
+    await this.flush();
+  }
+
+  async setDisabledAt(user: User, disabledAt: Date | null, now: Date): Promise<void> {
+    user.disabledAt = disabledAt;
     user.updatedAt = now;
     await this.flush();
   }
@@ -83,7 +89,7 @@ export class UserRepository {
 
   /** A user who signs in only through a provider (no password). Written on `flush`. */
   createSocialUser(fields: NewSocialUser, now: Date): User {
-    return this.em.create(User, { id: randomUUID(), email: fields.email, emailVerified: fields.email !== null, passwordHash: null, nickname: fields.nickname, createdAt: now, updatedAt: now });
+    return this.em.create(User, { id: randomUUID(), email: fields.email, emailVerified: fields.email !== null, passwordHash: null, nickname: fields.nickname, disabledAt: null, createdAt: now, updatedAt: now });
   }
 
   /** Links a provider account to the user. Written on `flush`. */

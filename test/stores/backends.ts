@@ -28,6 +28,8 @@ export interface Harness {
   feed(): RevocationFeed;
   /** Deletes the user's row with plain SQL (PostgreSQL only: Redis has no users). */
   deleteUserRow?(userId: string): Promise<void>;
+  /** Runs one statement of plain SQL, `?` for each parameter (PostgreSQL only). */
+  sql?(text: string, params?: unknown[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export const postgresBackend: Backend = {
       makeUser: userMaker(orm),
       feed: () => new PostgresRevocationFeed(databaseUrl, silentLogger),
       deleteUserRow: async (userId) => void (await orm.em.fork().execute('delete from users where id = ?', [userId])),
+      sql: async (text, params = []) => void (await orm.em.fork().execute(text, params)),
       close: () => orm.close(true),
     };
   },
@@ -188,6 +191,7 @@ export async function until(done: () => boolean, ms = 2_000): Promise<void> {
 export class RecordingListener implements RevocationListener {
   ended: string[] = [];
   deletedUsers: string[] = [];
+  changedUsers: string[] = [];
   keyChanges = 0;
   readonly states: Array<'listening' | 'deaf'> = [];
 
@@ -196,6 +200,9 @@ export class RecordingListener implements RevocationListener {
   }
   userDeleted(userId: string): void {
     this.deletedUsers.push(userId);
+  }
+  userChanged(userId: string): void {
+    this.changedUsers.push(userId);
   }
   keysChanged(): void {
     this.keyChanges += 1;

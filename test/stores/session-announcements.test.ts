@@ -25,6 +25,7 @@ describe.each(allBackends)('%s announcements', (_name, backend) => {
     // Each test ends by waiting for what it expects, so nothing from an earlier test is still on its way.
     heard.ended = [];
     heard.deletedUsers = [];
+    heard.changedUsers = [];
   });
   afterAll(async () => {
     await feed?.close();
@@ -90,6 +91,80 @@ describe.each(allBackends)('%s announcements', (_name, backend) => {
       expect(sorted(await announcedBeforeMarker())).toEqual(sorted(mine.map((record) => record.id)));
       expect(heard.deletedUsers).toEqual([deleted]);
       expect(await store.listForUser(deleted)).toEqual([]);
+    });
+
+    // What a user's profile shows (their row, their linked provider accounts) is announced as
+    // changed (`c <user id>`) whenever it changes, however it was changed, so cached profiles go.
+    describe('user changes', () => {
+      const sql = (text: string, params: unknown[]) => harness.sql!(text, params);
+      const linkIdentity = (owner: string, provider = 'GOOGLE') => {
+        const id = randomUUID();
+        return sql('insert into oauth_identities (id, user_id, provider, provider_user_id, email, created_at) values (?, ?, ?, ?, ?, now())', [id, owner, provider, `p-${id}`, null]).then(() => id);
+      };
+
+      /**
+       * Every user change announced since the test began, up to a marker: a user made and renamed
+       * last (PostgreSQL delivers in commit order, so anything announced before it has arrived). Waits at most 2 s.
+       */
+      async function changedBeforeMarker(): Promise<string[]> {
+        const marker = await harness.makeUser();
+        await sql('update users set nickname = ? where id = ?', ['Marker', marker]);
+        await until(() => heard.changedUsers.includes(marker));
+        expect(heard.changedUsers.at(-1)).toBe(marker);
+        const before = heard.changedUsers.slice(0, -1);
+        heard.changedUsers = [];
+        return before;
+      }
+
+      it('announces a user row updated with SQL, and no other user', async () => {
+        const bystander = await harness.makeUser();
+        await linkIdentity(bystander);
+        expect(await changedBeforeMarker()).toEqual([bystander]);
+        await sql('update users set nickname = ? where id = ?', ['Renamed', userId]);
+        expect(await changedBeforeMarker()).toEqual([userId]);
+        expect(heard.deletedUsers).toEqual([]);
+      });
+
+      it('announces each user row that one statement updated', async () => {
+        const other = await harness.makeUser();
+        const bystander = await harness.makeUser();
+        await sql('update users set email_verified = true where id in (?, ?)', [userId, other]);
+        expect(sorted(await changedBeforeMarker())).toEqual(sorted([userId, other]));
+        expect(heard.changedUsers).not.toContain(bystander);
+      });
+
+      it("announces an oauth_identities row inserted for the user, and again when it is deleted, naming the user, not another", async () => {
+        const bystander = await harness.makeUser();
+        const identity = await linkIdentity(userId);
+        expect(await changedBeforeMarker()).toEqual([userId]);
+        await sql('delete from oauth_identities where id = ?', [identity]);
+        expect(await changedBeforeMarker()).toEqual([userId]);
+        expect(heard.changedUsers).not.toContain(bystander);
+      });
+
+      it('announces an oauth_identities row updated for the user', async () => {
+        const identity = await linkIdentity(userId);
+        expect(await changedBeforeMarker()).toEqual([userId]);
+        await sql('update oauth_identities set email = ? where id = ?', ['linked@example.com', identity]);
+        expect(await changedBeforeMarker()).toEqual([userId]);
+      });
+
+      it('announces both users when an identity moves from one user to another', async () => {
+        const other = await harness.makeUser();
+        const identity = await linkIdentity(userId);
+        expect(await changedBeforeMarker()).toEqual([userId]);
+        await sql('update oauth_identities set user_id = ? where id = ?', [other, identity]);
+        expect(sorted(await changedBeforeMarker())).toEqual(sorted([userId, other]));
+      });
+
+      it('announces no user change for session writes', async () => {
+        const created = session(userId);
+        await store.create(created, KEEP_ALL);
+        expect(await store.rotate(refOf(created), created.currentHash, 'next', Date.now())).toBe(true);
+        await store.touch(refOf(created), Date.now());
+        await store.delete(refOf(created));
+        expect(await changedBeforeMarker()).toEqual([]);
+      });
     });
   }
 });

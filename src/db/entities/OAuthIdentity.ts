@@ -1,8 +1,9 @@
 import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { announceUserChange } from '../revocation-trigger.js';
 import { User } from './User.js';
 
 /** A provider account linked to a user: one (provider, providerUserId) maps to one user. */
-@Entity({ tableName: 'oauth_identities' })
+@Entity({ tableName: 'oauth_identities', triggers: [announceUserChange('user_id', ['insert', 'update', 'delete'])] })
 @Unique({ properties: ['provider', 'providerUserId'] })
 export class OAuthIdentity {
   @PrimaryKey({ type: 'uuid' })

@@ -1,10 +1,10 @@
 import { Collection } from '@mikro-orm/core';
 import { Entity, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { announceDeletion } from '../revocation-trigger.js';
+import { announceDeletion, announceUserChange } from '../revocation-trigger.js';
 import { OAuthIdentity } from './OAuthIdentity.js';
 
 /** An account. Not a GraphQL type: the API maps it, so the password hash can never leak. */
-@Entity({ tableName: 'users', triggers: [announceDeletion('u')] })
+@Entity({ tableName: 'users', triggers: [announceDeletion('u'), announceUserChange('id', ['update'])] })
 export class User {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -25,6 +25,10 @@ export class User {
 
   @OneToMany(() => OAuthIdentity, (identity) => identity.user)
   identities = new Collection<OAuthIdentity>(this);
+
+  /** Set by an operator (`npm run admin -- disable-user`): no sign-in, no refresh. */
+  @Property({ type: 'datetime', nullable: true })
+  disabledAt!: Date | null;
 
   @Property({ type: 'datetime' })
   createdAt!: Date;

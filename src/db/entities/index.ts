@@ -1,3 +1,4 @@
+import { AuditEvent } from './AuditEvent.js';
 import { OAuthIdentity } from './OAuthIdentity.js';
 import { PendingOAuthState } from './PendingOAuthState.js';
 import { RateLimitCounter } from './RateLimitCounter.js';
@@ -5,6 +6,6 @@ import { SigningKey } from './SigningKey.js';
 import { StoredSession } from './StoredSession.js';
 import { User } from './User.js';
 
-export { OAuthIdentity, PendingOAuthState, RateLimitCounter, SigningKey, StoredSession, User };
+export { AuditEvent, OAuthIdentity, PendingOAuthState, RateLimitCounter, SigningKey, StoredSession, User };
 
-export const ENTITIES = [User, OAuthIdentity, SigningKey, StoredSession, PendingOAuthState, RateLimitCounter];
+export const ENTITIES = [User, OAuthIdentity, SigningKey, StoredSession, PendingOAuthState, RateLimitCounter, AuditEvent];

@@ -1,8 +1,8 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { AccessTokens } from '../../services/access-tokens.js';
 import type { ClientInfo, Sessions } from '../../services/sessions.js';
-import type { MikroORM } from '../../infra/orm.js';
-import { UserRepository } from '../../stores/user-repository.js';
+import type { UserProfiles } from '../../services/user-profiles.js';
+import type { UserRepository } from '../../stores/user-repository.js';
 import { readBearer } from './bearer.js';
 import type { GatewayContext, Login } from './context.js';
 import { LoginState } from './login-state.js';
@@ -10,7 +10,9 @@ import { LoginState } from './login-state.js';
 export interface ContextDependencies {
   accessTokens: AccessTokens;
   sessions: Sessions;
-  orm: MikroORM;
+  profiles: UserProfiles;
+  /** A repository on a fresh EntityManager of its own. */
+  users: () => UserRepository;
 }
 
 export interface RequestFacts {
@@ -23,11 +25,19 @@ export interface RequestFacts {
  * Apollo, and a bad token must only mark the state, not fail the request.
  */
 export function createContextBuilder(deps: ContextDependencies) {
-  return async (request: RequestFacts): Promise<GatewayContext> => ({
-    login: await decideLogin(deps, request.authorization),
-    users: new UserRepository(deps.orm.em.fork()),
-    client: request.client,
-  });
+  return async (request: RequestFacts): Promise<GatewayContext> => {
+    const login = await decideLogin(deps, request.authorization);
+    let users: UserRepository | undefined;
+    return {
+      login,
+      // Made on first use: most requests (`me` from the profile cache, `loginState`) need none.
+      get users() {
+        return (users ??= deps.users());
+      },
+      profiles: deps.profiles,
+      client: request.client,
+    };
+  };
 }
 
 async function decideLogin(deps: ContextDependencies, authorization: string | undefined): Promise<Login> {

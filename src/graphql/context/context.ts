@@ -1,6 +1,7 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { AccessClaims } from '../../services/access-tokens.js';
 import type { ClientInfo } from '../../services/sessions.js';
+import type { UserProfiles } from '../../services/user-profiles.js';
 import type { UserRepository } from '../../stores/user-repository.js';
 import { LoginState } from './login-state.js';
 
@@ -17,7 +18,9 @@ export type Login =
 export interface GatewayContext {
   login: Login;
   /** Users through this request's own EntityManager. */
-  users: UserRepository;
+  readonly users: UserRepository;
+  /** Users' profiles as the API shows them, kept across requests. */
+  profiles: UserProfiles;
   client: ClientInfo;
 }
 

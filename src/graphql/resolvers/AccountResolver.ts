@@ -25,7 +25,7 @@ export class AccountResolver {
   @Query(() => UserView, { nullable: true, description: 'The signed-in user; UNAUTHENTICATED (with loginState) otherwise.' })
   async me(@Ctx() ctx: GatewayContext): Promise<UserView | null> {
     const { userId } = requireUser(ctx);
-    const user = await ctx.users.findById(userId);
+    const user = await ctx.profiles.find(userId);
     return user && toUserView(user, userId);
   }
 }

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthError } from '../../errors/auth-error.js';
+import type { AuthEventFacts, AuthEvents } from '../../services/auth-events.js';
 import type { RateLimits } from '../../services/rate-limits.js';
 import type { Sessions } from '../../services/sessions.js';
 import type { GatewayContext } from '../context/context.js';
@@ -14,6 +15,7 @@ export class SessionResolver {
   constructor(
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
+    private readonly events: AuthEvents,
   ) {}
 
   @Query(() => LoginState, { description: 'What the gateway decided about this request\'s Authorization header. Never an error.' })
@@ -26,14 +28,15 @@ export class SessionResolver {
     await this.limits.refresh(ctx.client);
     // The user is read before anything rotates: with the database down the call fails whole,
     // and the client's token stays good for a retry.
-    const ownerId = this.sessions.ownerOf(refreshToken);
-    const user = ownerId === null ? null : await ctx.users.findById(ownerId);
+    const ownerId = this.sessions.refOf(refreshToken)?.userId ?? null;
+    const user = ownerId === null ? null : await ctx.profiles.find(ownerId);
     if (ownerId !== null && !user) {
       // The user was deleted: sessions kept outside the database go with them now.
       await this.sessions.endAll(ownerId);
       throw new AuthError('INVALID_REFRESH_TOKEN');
     }
-    const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null);
+    if (user?.disabled) throw new AuthError('ACCOUNT_DISABLED');
+    const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null, ctx.client);
     return toAuthPayload(user!, tokens, false);
   }
 
@@ -49,12 +52,16 @@ export class SessionResolver {
   ): Promise<boolean> {
     const state = loginStateOf(ctx);
     if (state !== LoginState.AUTHENTICATED) {
-      if (refreshToken) return this.sessions.endByRefreshToken(refreshToken);
+      if (refreshToken) {
+        const ref = this.sessions.refOf(refreshToken);
+        return this.recorded('logout', await this.sessions.endByRefreshToken(refreshToken), ctx, { userId: ref?.userId, sessionId: ref?.id });
+      }
       // The access token is genuine but its session is already gone.
       if (state === LoginState.SESSION_REVOKED) return false;
     }
     const { userId, sessionId } = requireUser(ctx);
-    return allDevices ? this.sessions.endAll(userId) : this.sessions.end({ userId, id: sessionId });
+    const ended = allDevices ? (await this.sessions.endAll(userId)) > 0 : await this.sessions.end({ userId, id: sessionId });
+    return this.recorded('logout', ended, ctx, { userId, sessionId, detail: { allDevices } });
   }
 
   @Directive('@authenticated')
@@ -68,9 +75,16 @@ export class SessionResolver {
   @Mutation(() => Boolean, {
     description: "Ends one of the caller's sessions. False when there is no such session of theirs (another user's id included).",
   })
-  revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<boolean> {
-    const { userId } = requireUser(ctx);
+  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<boolean> {
+    const { userId, sessionId } = requireUser(ctx);
     // UUIDs are case-insensitive on input; ours are stored in lower case.
-    return this.sessions.end({ userId, id: id.toLowerCase() });
+    const revoked = id.toLowerCase();
+    return this.recorded('session_revoked', await this.sessions.end({ userId, id: revoked }), ctx, { userId, sessionId: revoked, detail: { by: sessionId } });
+  }
+
+  /** Records the event when something ended; passes `ended` on. */
+  private recorded(type: 'logout' | 'session_revoked', ended: boolean, ctx: GatewayContext, facts: Omit<AuthEventFacts, 'client'>): boolean {
+    if (ended) this.events.record(type, { ...facts, client: ctx.client });
+    return ended;
   }
 }

@@ -1,25 +1,25 @@
-import type { User } from '../../db/entities/index.js';
 import type { SignedIn } from '../../services/password-auth.js';
 import type { DeviceSession, TokenPair } from '../../services/sessions.js';
+import { profileOf, type UserProfile } from '../../stores/user-profile.js';
 import { AuthPayload } from './AuthPayload.js';
 import { OAuthProvider } from './enums.js';
 import { SessionView } from './SessionView.js';
 import { UserView } from './UserView.js';
 
 /** The GraphQL view of a user; the email only when the viewer is that user. */
-export function toUserView(user: User, viewerId: string | null): UserView {
+export function toUserView(user: UserProfile, viewerId: string | null): UserView {
   return Object.assign(new UserView(), {
     id: user.id,
     email: viewerId === user.id ? user.email : null,
     emailVerified: user.emailVerified,
     nickname: user.nickname,
-    providers: user.identities.getItems().map((identity) => identity.provider as OAuthProvider),
-    hasPassword: user.passwordHash !== null,
+    providers: user.providers as OAuthProvider[],
+    hasPassword: user.hasPassword,
     createdAt: user.createdAt,
   });
 }
 
-export function toAuthPayload(user: User, tokens: TokenPair, isNewUser: boolean): AuthPayload {
+export function toAuthPayload(user: UserProfile, tokens: TokenPair, isNewUser: boolean): AuthPayload {
   return Object.assign(new AuthPayload(), {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -32,7 +32,7 @@ export function toAuthPayload(user: User, tokens: TokenPair, isNewUser: boolean)
 }
 
 export function signedInPayload(result: SignedIn): AuthPayload {
-  return toAuthPayload(result.user, result.tokens, result.isNewUser);
+  return toAuthPayload(profileOf(result.user), result.tokens, result.isNewUser);
 }
 
 export function toSessionView(session: DeviceSession, currentSessionId: string): SessionView {

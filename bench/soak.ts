@@ -1,0 +1,251 @@
+/**
+ * `npm run soak`: a ledger-keeping load against the production-built gateway for SOAK_DURATION
+ * (default 10m), while faults are injected in turn: Redis stopped 10 s, Redis frozen 5 s
+ * (SIGSTOP), PostgreSQL stopped 10 s, the gateway killed (SIGKILL) and restarted, the gateway
+ * stopped (SIGTERM) and restarted. Reports per phase the errors by code, the slowest error, the
+ * time to recover, `me` p95 and the gateway's RSS; then checks the ledger against the gateway and
+ * its stores. Exits 1 when any check fails.
+ *
+ * Settings: SOAK_DURATION (e.g. 1m, 10m), SOAK_USERS (virtual users, default 24), SOAK_STORE
+ * (redis or postgres, default redis), SOAK_BCRYPT_COST (default 6).
+ */
+import 'reflect-metadata';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/config.js';
+import { parseDuration } from '../src/config/duration.js';
+import { type Core, openCore } from '../src/core.js';
+import { systemClock } from '../src/infra/clock.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
+import { createLogger } from '../src/infra/logger.js';
+import { freePort, onStop, type Redis, rssBytes, type Server, sleep, startNodeServer, startRedis, stopAll } from './processes.js';
+import { checkLedger, judgePhase, type Phase, type PhaseResult } from './soak-checks.js';
+import { SoakLoad } from './soak-load.js';
+
+const durationMs = parseDuration(process.env.SOAK_DURATION || '10m');
+const userCount = Number(process.env.SOAK_USERS || 24);
+const store = process.env.SOAK_STORE || 'redis';
+const bcryptCost = process.env.SOAK_BCRYPT_COST || '6';
+if (store !== 'redis' && store !== 'postgres') throw new Error('SOAK_STORE must be redis or postgres');
+if (!Number.isInteger(userCount) || userCount < 1) throw new Error('SOAK_USERS must be a whole number ≥ 1');
+
+const KEY_PREFIX = 'soak:';
+const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
+/** After a fault, how long the load runs on before the next one (at least). */
+const AFTER_FAULT_MS = 8_000;
+
+interface Fault {
+  name: string;
+  /** How long the fault lasts (a restart takes what it takes). */
+  holdMs: number;
+  allowed: readonly string[];
+  /** Injects the fault, waits `holdMs`, ends it; resolves when it is over. */
+  inject(): Promise<void>;
+}
+
+class Stack {
+  postgres!: EmbeddedDatabase;
+  redis: Redis | null = null;
+  gateway!: Server;
+  sigtermExit: number | string | null = null;
+  private postgresPort = 0;
+  private gatewayPort = 0;
+
+  constructor(private readonly dir: string) {}
+
+  async start(): Promise<void> {
+    this.postgres = await startEmbeddedPostgres(path.join(this.dir, 'pg'), log);
+    onStop('PostgreSQL', () => this.postgres.stop());
+    this.postgresPort = Number(new URL(this.postgres.url).port);
+    if (store === 'redis') {
+      await mkdir(path.join(this.dir, 'redis'));
+      this.redis = await startRedis({ appendOnlyDir: path.join(this.dir, 'redis') });
+    }
+    this.gatewayPort = await freePort();
+    await this.startGateway();
+  }
+
+  env(): Record<string, string> {
+    return {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: this.postgres.url,
+      ...(this.redis && { REDIS_URL: this.redis.url }),
+      REDIS_KEY_PREFIX: KEY_PREFIX,
+      BCRYPT_COST: bcryptCost,
+      RATE_LIMIT_SIGNIN: '1000000/5m',
+      RATE_LIMIT_REFRESH: '1000000/5m',
+      RATE_LIMIT_SIGNUP: '1000000/5m',
+    };
+  }
+
+  async startGateway(): Promise<void> {
+    this.gateway = await startNodeServer({ name: 'gateway', script: GATEWAY_ENTRY, env: this.env(), port: this.gatewayPort, readyPath: '/readyz' });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.gatewayPort}`;
+  }
+
+  faults(): Fault[] {
+    const storeDown = ['SERVICE_UNAVAILABLE'];
+    // While a gateway is down nothing answers; requests already sent when it was killed are lost.
+    const gatewayDown = ['GATEWAY_DOWN', 'SERVICE_UNAVAILABLE'];
+    const redisFaults: Fault[] = [
+      {
+        name: 'Redis stopped 10 s',
+        holdMs: 10_000,
+        allowed: storeDown,
+        inject: async () => {
+          const { port } = this.redis!;
+          await this.redis!.stop();
+          await sleep(10_000);
+          this.redis = await startRedis({ port, appendOnlyDir: path.join(this.dir, 'redis') });
+        },
+      },
+      {
+        name: 'Redis frozen 5 s',
+        holdMs: 5_000,
+        allowed: storeDown,
+        inject: async () => {
+          process.kill(this.redis!.pid, 'SIGSTOP');
+          await sleep(5_000);
+          process.kill(this.redis!.pid, 'SIGCONT');
+        },
+      },
+    ];
+    return [
+      ...(this.redis ? redisFaults : []),
+      {
+        name: 'PostgreSQL stopped 10 s',
+        holdMs: 10_000,
+        allowed: storeDown,
+        inject: async () => {
+          await this.postgres.stop();
+          await sleep(10_000);
+          this.postgres = await startEmbeddedPostgres(path.join(this.dir, 'pg'), log, { port: this.postgresPort });
+          onStop('PostgreSQL', () => this.postgres.stop());
+        },
+      },
+      {
+        name: 'gateway kill -9, restart',
+        holdMs: 0,
+        allowed: gatewayDown,
+        inject: async () => {
+          const exited = new Promise((resolve) => this.gateway.child.once('exit', resolve));
+          this.gateway.child.kill('SIGKILL');
+          await exited;
+          await this.startGateway();
+        },
+      },
+      {
+        name: 'gateway SIGTERM, restart',
+        holdMs: 0,
+        allowed: gatewayDown,
+        inject: async () => {
+          await this.gateway.stop();
+          this.sigtermExit = this.gateway.child.exitCode ?? this.gateway.child.signalCode;
+          await this.startGateway();
+        },
+      },
+    ];
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function main(): Promise<number> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-soak-'));
+  onStop('temporary directory', () => rm(dir, { recursive: true, force: true }));
+  const stack = new Stack(dir);
+  await stack.start();
+  const faults = stack.faults();
+  // The faults in turn, with quiet load before the first and after the last.
+  const slotMs = Math.max(durationMs / (faults.length + 2), 0);
+  console.log(`soak: ${userCount} users, sessions in ${store}, ${Math.round(durationMs / 1000)} s, ${faults.length} faults\n`);
+
+  const load = new SoakLoad(stack.url, userCount);
+  const running = load.run();
+  const phases: Phase[] = [];
+  const sampler = setInterval(() => phases.at(-1)?.rssBytes.push(rssBytes(stack.gateway.pid)), 1_000);
+  const quiet = async (name: string) => {
+    const phase: Phase = { name, start: performance.now(), end: 0, allowed: [], recoveredAt: null, rssBytes: [] };
+    phases.push(phase);
+    await sleep(Math.max(slotMs, 5_000));
+    phase.end = performance.now();
+  };
+  await quiet('warm-up (no fault)');
+  for (const fault of faults) {
+    const phase: Phase = { name: fault.name, start: performance.now(), end: 0, allowed: fault.allowed, recoveredAt: null, rssBytes: [] };
+    phases.push(phase);
+    console.log(`fault: ${fault.name}`);
+    await fault.inject();
+    phase.recoveredAt = performance.now();
+    await sleep(Math.max(slotMs - fault.holdMs, AFTER_FAULT_MS));
+    phase.end = performance.now();
+  }
+  await quiet('cool-down (no fault)');
+  clearInterval(sampler);
+  load.stop();
+  await running;
+
+  const results = phases.map((phase) => judgePhase(phase, load.calls));
+  printPhases(results);
+  const closers: Array<() => Promise<unknown>> = [];
+  let ledgerFailures: string[];
+  try {
+    const core: Core = await openCore(loadConfig(stack.env()), { logger: createLogger('silent'), clock: systemClock, embedded: 'attach', closers });
+    ledgerFailures = await checkLedger(load, core, stack.redis?.url ?? null, KEY_PREFIX);
+  } finally {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  }
+  const failures = [
+    ...results.flatMap((result) => result.failures.map((failure) => `${result.phase.name}: ${failure}`)),
+    ...load.violations.map((violation) => `ledger: ${violation}`),
+    ...ledgerFailures,
+    ...(stack.sigtermExit === 0 ? [] : [`the gateway exited with ${String(stack.sigtermExit)} on SIGTERM, not 0`]),
+  ];
+  const p95s = results.filter((result) => result.phase.recoveredAt === null).map((result) => result.p95Ms);
+  console.log(`\n\`me\` p95: ${p95s.map((ms) => `${ms.toFixed(1)} ms`).join(' → ')} (first quiet phase → last)`);
+  console.log(`calls: ${load.calls.length}; sessions in the ledger: ${load.users.reduce((n, user) => n + user.sessions.length, 0)}`);
+  if (failures.length === 0) {
+    console.log('\nsoak: every check passed');
+    return 0;
+  }
+  console.log(`\nsoak: ${failures.length} check(s) failed`);
+  for (const failure of failures.slice(0, 50)) console.log(`  - ${failure}`);
+  return 1;
+}
+
+function printPhases(results: PhaseResult[]): void {
+  console.log('\n| phase | calls | errors by code | slowest error | recovered after | `me` p95 | gateway RSS (end) | verdict |');
+  console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |');
+  for (const result of results) {
+    const errors = [...result.errors].map(([code, n]) => `${code} ×${n}`).join(', ') || 'none';
+    const rss = result.phase.rssBytes.at(-1);
+    console.log(
+      `| ${result.phase.name} | ${result.calls} | ${errors} | ${result.slowestErrorMs ? `${Math.round(result.slowestErrorMs)} ms` : '-'} | ` +
+        `${result.recoveryMs === null ? '-' : `${(result.recoveryMs / 1000).toFixed(1)} s`} | ${result.p95Ms.toFixed(1)} ms | ` +
+        `${rss ? `${Math.round(rss / 1048576)} MB` : '-'} | ${result.failures.length === 0 ? 'ok' : 'FAILED'} |`,
+    );
+  }
+}
+
+// embedded-postgres hooks SIGINT/SIGTERM to exit at once: stop our children first.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.removeAllListeners(signal);
+  process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+} finally {
+  await stopAll();
+}
+process.exit(exitCode);

@@ -1,0 +1,48 @@
+import type { Clock } from '../infra/clock.js';
+import type { RevocationListener } from '../stores/revocation-feed.js';
+import { profileOf, type UserProfile } from '../stores/user-profile.js';
+import type { UserRepository } from '../stores/user-repository.js';
+import { AnnouncedCache } from './announced-cache.js';
+
+const MAX_AGE_MS = 10_000;
+const MAX_ENTRIES = 100_000;
+
+/**
+ * Users' profiles as `me`, `refresh` and entity references show them. Each is read once and then
+ * kept while the database feed is listening: the database announces every change to a user's row
+ * or linked accounts when it commits (db/revocation-trigger.ts), and the copy is dropped then.
+ */
+export class UserProfiles {
+  private readonly cache: AnnouncedCache<UserProfile>;
+
+  /** `feed` names the revocation feed that carries the database's announcements. */
+  constructor(
+    private readonly users: () => UserRepository,
+    clock: Clock,
+    private readonly feed: string,
+  ) {
+    this.cache = new AnnouncedCache(clock, [feed], { maxAgeMs: MAX_AGE_MS, maxEntries: MAX_ENTRIES });
+  }
+
+  /** The user's profile; null when there is no such user. */
+  async find(userId: string): Promise<UserProfile | null> {
+    const known = this.cache.get(userId);
+    if (known) return known;
+    const ticket = this.cache.ticket();
+    const user = await this.users().findById(userId);
+    if (!user) return null;
+    const profile = profileOf(user);
+    this.cache.set(userId, profile, ticket);
+    return profile;
+  }
+
+  /** Where the database's feed reports. */
+  changeListener(): Pick<RevocationListener, 'userChanged' | 'userDeleted' | 'listening' | 'deaf'> {
+    return {
+      userChanged: (userId) => this.cache.forget(userId),
+      userDeleted: (userId) => this.cache.forget(userId),
+      listening: () => this.cache.feedListening(this.feed),
+      deaf: () => this.cache.feedDeaf(this.feed),
+    };
+  }
+}
