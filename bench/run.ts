@@ -7,7 +7,8 @@
  * drives them with autocannon from this process. Scenarios are interleaved over rounds; the
  * final table holds the medians. Everything started is stopped at the end, on failure and on
  * Ctrl-C. BENCH_PROFILE=1 (or =me, =refresh, =loginState, =signIn) instead profiles the gateway (Redis
- * store) under that one load with node --cpu-prof and prints where its CPU time went.
+ * store; BENCH_PROFILE_STORE=postgres for the other) under that one load with node --cpu-prof and
+ * prints where its CPU time went.
  *
  * Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_CONNECTIONS (50),
  * BENCH_BCRYPT_COST (10), BENCH_WARMUP seconds (2), BENCH_USERS (100),
@@ -78,7 +79,12 @@ async function main(): Promise<void> {
   ];
   const stores = [storePids.postgres, storePids.redis];
 
-  if (settings.profile) return profile(settings.profile, stacks[0]!, stores);
+  if (settings.profile) {
+    const store = process.env.BENCH_PROFILE_STORE || 'redis';
+    const stack = stacks.find((candidate) => candidate.store === store);
+    if (!stack) throw new Error(`BENCH_PROFILE_STORE must be redis or postgres, got "${store}"`);
+    return profile(settings.profile, stack, stores);
+  }
 
   const workersSupported = supportsWorkers();
   const scaleOut: Stack | undefined = workersSupported
@@ -195,7 +201,7 @@ async function bcryptCeiling(): Promise<Measurement> {
   return { reqPerSec: r.perSecond, p50: NaN, p99: NaN, cpuMicrosPerRequest: r.cpuMicrosPerCompare, storeCpuMicrosPerRequest: 0, errors: 0, ok: r.compares, seconds: r.seconds };
 }
 
-/** BENCH_PROFILE: the gateway (Redis store) under one load with node --cpu-prof; prints the top self times. */
+/** BENCH_PROFILE: the gateway (Redis store, or BENCH_PROFILE_STORE) under one load with node --cpu-prof; prints the top self times. */
 async function profile(scenario: Profiled, stack: Stack, stores: number[]): Promise<void> {
   const profileDir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-profile-'));
   const seeded = await seed(stack, { meUsers: settings.users, refreshSessions: settings.connections * 4, logoutSessionsPerRound: 0, rounds: 0 });

@@ -22,6 +22,7 @@ import { createLogger } from '../src/infra/logger.js';
 import { freePort, onStop, type Redis, rssBytes, type Server, sleep, startNodeServer, startRedis, stopAll } from './processes.js';
 import { checkLedger, judgePhase, type Phase, type PhaseResult } from './soak-checks.js';
 import { SoakLoad } from './soak-load.js';
+import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from './stack.js';
 
 const durationMs = parseDuration(process.env.SOAK_DURATION || '10m');
 const userCount = Number(process.env.SOAK_USERS || 24);
@@ -31,7 +32,6 @@ if (store !== 'redis' && store !== 'postgres') throw new Error('SOAK_STORE must 
 if (!Number.isInteger(userCount) || userCount < 1) throw new Error('SOAK_USERS must be a whole number ≥ 1');
 
 const KEY_PREFIX = 'soak:';
-const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
 /** After a fault, how long the load runs on before the next one (at least). */
 const AFTER_FAULT_MS = 8_000;
 
@@ -81,7 +81,7 @@ class Stack {
   }
 
   async startGateway(): Promise<void> {
-    this.gateway = await startNodeServer({ name: 'gateway', script: GATEWAY_ENTRY, env: this.env(), port: this.gatewayPort, readyPath: '/readyz' });
+    this.gateway = await startNodeServer({ name: 'gateway', script: GATEWAY_ENTRY, nodeArgs: GATEWAY_NODE_ARGS, env: this.env(), port: this.gatewayPort, readyPath: '/readyz' });
   }
 
   get url(): string {

@@ -22,7 +22,9 @@ export interface Stack {
   readonly workers: number;
 }
 
-const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
+export const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
+/** As `npm start` runs it. */
+export const GATEWAY_NODE_ARGS = ['--max-semi-space-size=16'];
 /** The most sessions one user may have (MAX_SESSIONS_PER_USER default): more would evict pool sessions. */
 const SESSIONS_PER_USER = 50;
 const UNLIMITED = '1000000/5m';
@@ -55,6 +57,7 @@ export async function startGateway(
   const server = await startNodeServer({
     name: options.name,
     script: GATEWAY_ENTRY,
+    nodeArgs: GATEWAY_NODE_ARGS,
     env: { ...gatewayEnv(stack, options.bcryptCost), ...options.extraEnv },
     port: await freePort(),
     readyPath: '/readyz',

@@ -20,12 +20,15 @@ export interface AuthErrorExtras {
 export class AuthError extends GraphQLError {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
+  /** SERVICE_UNAVAILABLE: the store that did not answer (for metrics; never sent). */
+  readonly store: string | undefined;
 
-  constructor(code: ErrorCode, options: { extras?: AuthErrorExtras; detail?: string; message?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, options: { extras?: AuthErrorExtras; detail?: string; message?: string; cause?: unknown; store?: string } = {}) {
     super(options.message ?? ERROR_MESSAGES[code], { extensions: { code, ...options.extras } });
     this.name = 'AuthError';
     this.code = code;
     this.detail = options.detail;
+    this.store = options.store;
     if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
 }

@@ -1,16 +1,23 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
+import { AuthError } from '../errors/auth-error.js';
 import type { Metrics } from '../infra/metrics.js';
 
 /**
  * Records each operation's latency and, per root field, its outcome: `ok` or the error code its
- * errors carry. Labels are field names from our schema, so their number is bounded.
+ * errors carry; and which store an outage came from. Labels are field names from our schema and
+ * store names from our code, so their number is bounded.
  */
 export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
+        async didEncounterErrors({ errors }) {
+          // Once per operation and store, however many of its fields the outage failed.
+          const stores = new Set(errors.map((error) => error.originalError).flatMap((cause) => (cause instanceof AuthError && cause.store ? [cause.store] : [])));
+          for (const store of stores) metrics.storeErrors.inc({ store });
+        },
         async willSendResponse({ operation, response }) {
           const fields = rootFields(operation);
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;

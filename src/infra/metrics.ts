@@ -9,6 +9,8 @@ export interface Metrics {
   readonly outcomes: Counter<'field' | 'outcome'>;
   /** Auth events (sign_in, sign_in_failed, oauth_login, refresh_reuse_detected, …), OAuth ones by provider. */
   readonly authEvents: Counter<'event' | 'provider'>;
+  /** Requests answered SERVICE_UNAVAILABLE, by the store that did not answer. */
+  readonly storeErrors: Counter<'store'>;
 }
 
 export function createMetrics(): Metrics {
@@ -33,6 +35,12 @@ export function createMetrics(): Metrics {
       name: 'auth_events_total',
       help: 'Auth events as written to the audit trail; provider is set for OAuth ones',
       labelNames: ['event', 'provider'],
+      registers: [registry],
+    }),
+    storeErrors: new Counter({
+      name: 'auth_store_errors_total',
+      help: 'Operations answered SERVICE_UNAVAILABLE, by the store that did not answer in time',
+      labelNames: ['store'],
       registers: [registry],
     }),
   };

@@ -55,7 +55,9 @@ export class RateLimitCounters {
 
   static inPostgres(databaseUrl: string): RateLimitCounters {
     // Its own small pool: the limiter speaks plain `pg`, with the same fail-fast timeouts as the ORM.
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, ...POSTGRES_DEADLINES });
+    // Counter writes do not wait for the WAL flush (one per sign-in and refresh otherwise): a
+    // database crash may forget the last fraction of a second of counts, which a limit can afford.
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: '-c synchronous_commit=off', ...POSTGRES_DEADLINES });
     pool.on('error', () => undefined);
     return new RateLimitCounters(
       (name, points, windowMs) =>

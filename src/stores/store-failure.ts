@@ -21,7 +21,7 @@ export async function whileAvailable<T>(store: string, operation: () => Promise<
     return await operation();
   } catch (error) {
     if (error instanceof AuthError || !isOutage(error)) throw error;
-    throw new AuthError('SERVICE_UNAVAILABLE', { detail: `${store}: ${(error as Error).message}`, cause: error });
+    throw new AuthError('SERVICE_UNAVAILABLE', { detail: `${store}: ${(error as Error).message}`, cause: error, store });
   }
 }
 

@@ -25,19 +25,28 @@ export interface RequestFacts {
  * Apollo, and a bad token must only mark the state, not fail the request.
  */
 export function createContextBuilder(deps: ContextDependencies) {
-  return async (request: RequestFacts): Promise<GatewayContext> => {
-    const login = await decideLogin(deps, request.authorization);
-    let users: UserRepository | undefined;
-    return {
-      login,
-      // Made on first use: most requests (`me` from the profile cache, `loginState`) need none.
-      get users() {
-        return (users ??= deps.users());
-      },
-      profiles: deps.profiles,
-      client: request.client,
-    };
-  };
+  return async (request: RequestFacts): Promise<GatewayContext> =>
+    new RequestContext(await decideLogin(deps, request.authorization), deps.profiles, request.client, deps.users);
+}
+
+/**
+ * One request's context. Its repository (an EntityManager fork) is made on first use: most
+ * requests (`me` from the profile cache, `loginState`) need none. The getter sits on the
+ * prototype, so Apollo's per-operation copy of the context does not call it.
+ */
+class RequestContext implements GatewayContext {
+  private repository: UserRepository | undefined;
+
+  constructor(
+    readonly login: Login,
+    readonly profiles: UserProfiles,
+    readonly client: ClientInfo,
+    private readonly newRepository: () => UserRepository,
+  ) {}
+
+  get users(): UserRepository {
+    return (this.repository ??= this.newRepository());
+  }
 }
 
 async function decideLogin(deps: ContextDependencies, authorization: string | undefined): Promise<Login> {
