@@ -33,8 +33,12 @@ export interface PhaseResult {
 const ERROR_WITHIN_MS = 2_000;
 const RECOVER_WITHIN_MS = 5_000;
 
+/**
+ * Judges the calls answered during the phase: a call belongs where its answer came, so one sent
+ * just before a fault and failed by it counts for that fault, not for the quiet time before.
+ */
 export function judgePhase(phase: Phase, allCalls: readonly Call[]): PhaseResult {
-  const calls = allCalls.filter((call) => call.start >= phase.start && call.start < phase.end);
+  const calls = allCalls.filter((call) => call.end >= phase.start && call.end < phase.end);
   const failed = calls.filter((call) => call.outcome !== 'ok');
   const errors = new Map<string, number>();
   for (const call of failed) errors.set(call.outcome, (errors.get(call.outcome) ?? 0) + 1);
@@ -49,7 +53,11 @@ export function judgePhase(phase: Phase, allCalls: readonly Call[]): PhaseResult
   if (phase.recoveredAt !== null) {
     const lastErrorEnd = Math.max(phase.recoveredAt, ...failed.map((call) => call.end));
     recoveryMs = lastErrorEnd - phase.recoveredAt;
-    if (recoveryMs > RECOVER_WITHIN_MS) failures.push(`errors went on for ${Math.round(recoveryMs)} ms after the fault ended (limit ${RECOVER_WITHIN_MS})`);
+    if (recoveryMs > RECOVER_WITHIN_MS) {
+      const late = failed.filter((call) => call.end - phase.recoveredAt! > RECOVER_WITHIN_MS).slice(-3);
+      const which = late.map((call) => `${call.op} ${call.outcome} at +${((call.end - phase.recoveredAt!) / 1000).toFixed(1)} s`).join(', ');
+      failures.push(`errors went on for ${Math.round(recoveryMs)} ms after the fault ended (limit ${RECOVER_WITHIN_MS}): ${which}`);
+    }
   }
   const meLatencies = calls.filter((call) => call.op === 'me' && call.outcome === 'ok').map((call) => call.end - call.start);
   return { phase, calls: calls.length, errors, slowestErrorMs, recoveryMs, p95Ms: percentile(meLatencies, 0.95), failures };

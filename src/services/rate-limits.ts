@@ -81,6 +81,9 @@ export class RateLimits {
    */
   private async isProbe(account: string, attempt: number): Promise<boolean> {
     if ((await this.accountLockedAt.peek(account)) !== attempt - 1) return false;
+    // The failure that set that count locks before recording it: an attempt that started before
+    // the lock and got here after it finds the lock still on, and is no probe.
+    if ((await this.accountLock.remaining(account)) > 0) return false;
     await this.accountLock.lock(account, this.lockMs(attempt));
     return true;
   }
