@@ -210,6 +210,8 @@ async function main(): Promise<number> {
   ];
   const p95s = results.filter((result) => result.phase.recoveredAt === null).map((result) => result.p95Ms);
   console.log(`\n\`me\` p95: ${p95s.map((ms) => `${ms.toFixed(1)} ms`).join(' → ')} (first quiet phase → last)`);
+  const rssMb = (phase: Phase | undefined) => Math.round((phase?.rssBytes.at(-1) ?? 0) / 1048576);
+  console.log(`gateway RSS: ${rssMb(phases[0])} MB after the warm-up → ${rssMb(phases.at(-1))} MB at the end (restarted by the two gateway faults in between)`);
   console.log(`calls: ${load.calls.length}; sessions in the ledger: ${load.users.reduce((n, user) => n + user.sessions.length, 0)}`);
   if (failures.length === 0) {
     console.log('\nsoak: every check passed');
