@@ -72,12 +72,12 @@ export class OAuthLogin {
     const { user, isNewUser, linkedByEmail } = await this.userFor(users, input.provider, profile);
     const detail = { provider: input.provider };
     if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
-    if (user.disabledAt !== null) {
-      this.events.record('sign_in_failed', { userId: user.id, client, detail: { ...detail, reason: 'disabled' } });
-      throw new AuthError('ACCOUNT_DISABLED');
-    }
     try {
-      const tokens = await this.sessions.start(user.id, client);
+      const tokens = await this.sessions.startWhileEnabled(user, client, () => users.isEnabled(user.id));
+      if (!tokens) {
+        this.events.record('sign_in_failed', { userId: user.id, client, detail: { ...detail, reason: 'disabled' } });
+        throw new AuthError('ACCOUNT_DISABLED');
+      }
       this.events.record('oauth_login', { userId: user.id, sessionId: tokens.sessionId, client, detail: { ...detail, isNewUser } });
       return { user, tokens, isNewUser };
     } catch (error) {

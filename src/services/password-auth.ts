@@ -61,13 +61,13 @@ export class PasswordAuth {
       throw new AuthError('INVALID_CREDENTIALS');
     }
     await attempt.succeeded();
-    if (user.disabledAt !== null) {
+    // A hash made with less work than BCRYPT_COST asks for now is upgraded while the password is at hand.
+    if (this.passwords.needsRehash(user.passwordHash!)) await users.setPasswordHash(user, await this.passwords.hash(input.password), new Date(this.clock.now()));
+    const tokens = await this.sessions.startWhileEnabled(user, client, () => users.isEnabled(user.id));
+    if (!tokens) {
       this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: 'disabled' } });
       throw new AuthError('ACCOUNT_DISABLED');
     }
-    // A hash made with less work than BCRYPT_COST asks for now is upgraded while the password is at hand.
-    if (this.passwords.needsRehash(user.passwordHash!)) await users.setPasswordHash(user, await this.passwords.hash(input.password), new Date(this.clock.now()));
-    const tokens = await this.sessions.start(user.id, client);
     this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client });
     return { user, tokens, isNewUser: false };
   }

@@ -94,6 +94,20 @@ export class Sessions {
   }
 
   /**
+   * Starts a session for a user found enabled, unless an operator disables the account meanwhile;
+   * null then. disable-user sets the flag before it ends the user's sessions, so asking
+   * `stillEnabled` once this session exists closes the gap: a session made before the flag is
+   * ended by disable-user, one made after it is ended here.
+   */
+  async startWhileEnabled(user: { id: string; disabledAt: Date | null }, client: ClientInfo, stillEnabled: () => Promise<boolean>): Promise<TokenPair | null> {
+    if (user.disabledAt !== null) return null;
+    const tokens = await this.start(user.id, client);
+    if (await stillEnabled()) return tokens;
+    await this.end({ userId: user.id, id: tokens.sessionId });
+    return null;
+  }
+
+  /**
    * Rotates a refresh token. `boundUserId` is the user named by an access token sent alongside
    * (expired or not): when it differs from the session's user, nothing rotates (TOKEN_MISMATCH).
    */

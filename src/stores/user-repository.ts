@@ -63,6 +63,14 @@ export class UserRepository {
     await this.flush();
   }
 
+  /** Whether the user exists and is not disabled, read now from the database (not this EntityManager's copy). */
+  async isEnabled(id: string): Promise<boolean> {
+    const rows: Array<{ enabled: boolean }> = await whileAvailable('database', () =>
+      this.em.execute('select disabled_at is null as enabled from users where id = ?', [id]),
+    );
+    return rows[0]?.enabled ?? false;
+  }
+
   async setDisabledAt(user: User, disabledAt: Date | null, now: Date): Promise<void> {
     user.disabledAt = disabledAt;
     user.updatedAt = now;
