@@ -117,7 +117,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const graphql = createGraphQLHandler(
       apollo,
       async (request) =>
-        // Assigned, not spread: spreading would read the context's lazy `users` and fork an EntityManager.
+        // Assigned, not spread: a spread would drop the context's prototype, and with it the lazy `users`.
         Object.assign(await buildContext({ authorization: request.headers.authorization, client: clientInfoOf(request, config.trustProxy) }), { resolvers }),
       MAX_BODY_BYTES,
     );

@@ -1,54 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
+import { admin, adminJson, runAdmin } from '../helpers/admin-cli.js';
 import { type DeviceSession, loginState, PASSWORD, refresh, sessionIdOf, signedIn, signIn, signUp, uniqueEmail } from '../helpers/accounts.js';
 import { eventually, withinOneSecond } from '../helpers/eventually.js';
 import { bearer, errorCode } from '../helpers/graphql-client.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-
-const ADMIN = path.resolve('dist/scripts/admin.js');
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * `npm run admin -- <args>` beside a running test app, with the settings an operator gives it:
- * the app's database, and with sessions in Redis its Redis and key prefix. `stdin` is what is
- * piped in (create-user reads the password from it).
- */
-function admin(app: TestApp, args: string[], stdin = ''): Promise<Outcome> {
-  return runAdmin(args, stdin, {
-    DATABASE_URL: app.databaseUrl,
-    REDIS_KEY_PREFIX: app.redisPrefix,
-    BCRYPT_COST: '4',
-    ...(app.gateway.sessionStore === 'redis' && { REDIS_URL: process.env.TEST_REDIS_URL! }),
-  });
-}
-
-/** The admin CLI run with `settings` (plus PATH and NODE_ENV=test), `stdin` piped in. */
-function runAdmin(args: string[], stdin: string, settings: Record<string, string>): Promise<Outcome> {
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...settings };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ADMIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-/** A command that must succeed with --json: its parsed answer. */
-async function adminJson<T>(app: TestApp, args: string[], stdin = ''): Promise<T> {
-  const outcome = await admin(app, [...args, '--json'], stdin);
-  if (outcome.code !== 0) throw new Error(`admin ${args.join(' ')} exited ${outcome.code}: ${outcome.stderr}`);
-  return JSON.parse(outcome.stdout) as T;
-}
 
 /** A session as `sessions --json` lists it: the `sessions` query's fields but `current`. */
 type ListedSession = Omit<DeviceSession, 'current'>;

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jest } from '@jest/globals';
 import { Sessions } from '../../src/services/sessions.js';
 import { loginState, PASSWORD, refresh, signIn, signUp, storedSessionIds } from '../helpers/accounts.js';
 import { withinOneSecond } from '../helpers/eventually.js';
 import { bearer, errorCode, type GraphQLResponse } from '../helpers/graphql-client.js';
+import { admin, adminJson, type AdminOutcome } from '../helpers/admin-cli.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -17,7 +16,6 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
  * run may still work.
  */
 
-const ADMIN = path.resolve('dist/scripts/admin.js');
 /** Sign-in loops running side by side, each signing in again as soon as its answer arrives. */
 const LOOPS = 8;
 /** Sign-ins answered before the CLI is started, so the loops are in full swing when it disables. */
@@ -30,40 +28,6 @@ const ME = '{ me { id } }';
 
 /** Where each round's counts are appended (JSON lines) when set; the console is off limits in tests. */
 const STATS_FILE = process.env.DISABLE_RACE_STATS;
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The admin CLI beside the test app, set up as admin.test.ts runs it. */
-function admin(app: TestApp, args: string[]): Promise<Outcome> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'test',
-    DATABASE_URL: app.databaseUrl,
-    REDIS_KEY_PREFIX: app.redisPrefix,
-    BCRYPT_COST: '4',
-    ...(app.gateway.sessionStore === 'redis' && { REDIS_URL: process.env.TEST_REDIS_URL! }),
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ADMIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
-
-async function adminJson<T>(app: TestApp, args: string[]): Promise<T> {
-  const outcome = await admin(app, [...args, '--json']);
-  if (outcome.code !== 0) throw new Error(`admin ${args.join(' ')} exited ${outcome.code}: ${outcome.stderr}`);
-  return JSON.parse(outcome.stdout) as T;
-}
 
 interface Attempt {
   /** performance.now() when the request was sent and when its answer arrived. */
@@ -162,7 +126,7 @@ describe.each(['redis', 'postgres'] as const)('disable-user while sign-ins keep 
 
     let cliStartedAt: number | undefined;
     let cliReturnedAt: number | undefined;
-    let disabled: Outcome | undefined;
+    let disabled: AdminOutcome | undefined;
     try {
       await Promise.race([warm, failed]);
       cliStartedAt = performance.now();

@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { createRemoteJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
 import { generateSigningKey } from '../../src/services/signing-keys.js';
 import { loginState, signUp } from '../helpers/accounts.js';
+import { runAdmin } from '../helpers/admin-cli.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
-const ADMIN = path.resolve('dist/scripts/admin.js');
-const run = promisify(execFile);
 const MINUTE = 60_000;
 
 /** `npm run keys:rotate` (`npm run admin -- rotate-keys`) against the app's database, as an operator would run it. */
-function rotate(app: TestApp, ...args: string[]) {
-  return run(process.execPath, [ADMIN, 'rotate-keys', ...args], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: app.databaseUrl } });
+async function rotate(app: TestApp, ...args: string[]) {
+  const outcome = await runAdmin(['rotate-keys', ...args], '', { DATABASE_URL: app.databaseUrl });
+  if (outcome.code !== 0) throw new Error(`rotate-keys exited ${outcome.code}: ${outcome.stderr}`);
+  return outcome;
 }
 
 async function kidsOf(app: TestApp): Promise<string[]> {
@@ -121,14 +119,9 @@ describe('signing keys from JWT_PRIVATE_KEY', () => {
   it('refuses keys:rotate, which would have no effect: the configured key always signs', async () => {
     const app = await createTestApp({ JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem });
     try {
-      const failure = await run(process.execPath, [ADMIN, 'rotate-keys'], {
-        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: app.databaseUrl, JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem },
-      }).then(
-        () => null,
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(failure?.code).toBe(1);
-      expect(failure?.stderr).toMatch(/JWT_PRIVATE_KEY/);
+      const failure = await runAdmin(['rotate-keys'], '', { DATABASE_URL: app.databaseUrl, JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem });
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toMatch(/JWT_PRIVATE_KEY/);
     } finally {
       await app.close();
     }
