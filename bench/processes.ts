@@ -85,7 +85,8 @@ export async function startNodeServer(options: ServerOptions): Promise<Server> {
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // Past the gateway's 10 s drain bound and the closing steps after it, as an orchestrator's grace period would be.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(killer);
     },

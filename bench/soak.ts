@@ -13,6 +13,7 @@ import 'reflect-metadata';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DRAIN_BOUND_MS } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { parseDuration } from '../src/config/duration.js';
 import { type Core, openCore } from '../src/core.js';
@@ -49,6 +50,9 @@ class Stack {
   redis: Redis | null = null;
   gateway!: Server;
   sigtermExit: number | string | null = null;
+  sigtermMs = 0;
+  /** The stopped gateway's last output, kept when its exit was not clean. */
+  sigtermOutput = '';
   private postgresPort = 0;
   private gatewayPort = 0;
 
@@ -144,8 +148,11 @@ class Stack {
         holdMs: 0,
         allowed: gatewayDown,
         inject: async () => {
+          const stopping = performance.now();
           await this.gateway.stop();
           this.sigtermExit = this.gateway.child.exitCode ?? this.gateway.child.signalCode;
+          this.sigtermMs = performance.now() - stopping;
+          if (this.sigtermExit !== 0) this.sigtermOutput = this.gateway.output().slice(-8_000);
           await this.startGateway();
         },
       },
@@ -206,12 +213,14 @@ async function main(): Promise<number> {
     ...results.flatMap((result) => result.failures.map((failure) => `${result.phase.name}: ${failure}`)),
     ...load.violations.map((violation) => `ledger: ${violation}`),
     ...ledgerFailures,
-    ...(stack.sigtermExit === 0 ? [] : [`the gateway exited with ${String(stack.sigtermExit)} on SIGTERM, not 0`]),
+    ...(stack.sigtermExit === 0 ? [] : [`the gateway exited with ${String(stack.sigtermExit)} on SIGTERM, not 0; its last output:\n${stack.sigtermOutput}`]),
+    ...(stack.sigtermMs < DRAIN_BOUND_MS ? [] : [`the gateway took ${(stack.sigtermMs / 1000).toFixed(1)} s to stop on SIGTERM: requests in flight were cut at the drain bound`]),
   ];
   const p95s = results.filter((result) => result.phase.recoveredAt === null).map((result) => result.p95Ms);
   console.log(`\n\`me\` p95: ${p95s.map((ms) => `${ms.toFixed(1)} ms`).join(' → ')} (first quiet phase → last)`);
   const rssMb = (phase: Phase | undefined) => Math.round((phase?.rssBytes.at(-1) ?? 0) / 1048576);
   console.log(`gateway RSS: ${rssMb(phases[0])} MB after the warm-up → ${rssMb(phases.at(-1))} MB at the end (restarted by the two gateway faults in between)`);
+  console.log(`SIGTERM: the gateway exited ${String(stack.sigtermExit)} after ${Math.round(stack.sigtermMs)} ms`);
   console.log(`calls: ${load.calls.length}; sessions in the ledger: ${load.users.reduce((n, user) => n + user.sessions.length, 0)}`);
   if (failures.length === 0) {
     console.log('\nsoak: every check passed');

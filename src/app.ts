@@ -108,7 +108,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
         config.isProduction
           ? ApolloServerPluginLandingPageDisabled()
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, document: SANDBOX_EXAMPLE }),
-        { serverWillStart: async () => ({ drainServer: async () => httpServer && (await drain(httpServer)) }) },
+        { serverWillStart: async () => ({ drainServer: async () => httpServer && (await httpServer.drain(DRAIN_BOUND_MS)) }) },
       ],
     });
     await apollo.start();
@@ -145,6 +145,9 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
   }
 }
 
+/** How long a shutdown waits for the requests in flight. */
+export const DRAIN_BOUND_MS = 10_000;
+
 /** How often events older than AUDIT_RETENTION are deleted. */
 const AUDIT_PRUNE_MS = 60 * 60_000;
 
@@ -156,15 +159,6 @@ function keepPruned(trail: AuditTrail, retentionMs: number, clock: Clock, logger
   const timer = setInterval(prune, AUDIT_PRUNE_MS);
   timer.unref();
   return async () => clearInterval(timer);
-}
-
-/** Stops accepting connections and waits (bounded) for in-flight requests. */
-async function drain(server: ReturnType<typeof createHttpServer>): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timeout = setTimeout(() => server.closeAllConnections(), 10_000);
-  await closed;
-  clearTimeout(timeout);
 }
 
 function sessionBackend(config: Config): string {

@@ -21,11 +21,22 @@ export interface HttpRoutes {
 // minutes before it signs (services/signing-keyring.ts), so a minute of caching is always safe.
 const JWKS_CACHE = 'public, max-age=60, stale-while-revalidate=60';
 
+export interface GatewayHttpServer extends Server {
+  /**
+   * Stops accepting connections and waits for the requests in flight; after `boundMs` the
+   * connections still open are cut.
+   */
+  drain(boundMs: number): Promise<void>;
+}
+
 /** The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json and /metrics. */
-export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger }): Server {
+export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger }): GatewayHttpServer {
   const log = options.log;
   const cors = createCors(options.corsOrigins);
+  const inFlight = new Set<ServerResponse>();
   const server = createServer((request, response) => {
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const requestId = requestIdFrom(request.headers['x-request-id']);
     response.setHeader('x-request-id', requestId);
@@ -38,7 +49,19 @@ export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: rea
     );
   });
   server.keepAliveTimeout = 65_000;
-  return server;
+  const drain = async (boundMs: number) => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // close() ends only the idle keep-alive connections. A client that keeps sending would keep a
+    // busy one open until the bound, so each response still to come closes its connection.
+    for (const response of inFlight) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+      else response.once('close', () => server.closeIdleConnections());
+    }
+    const cut = setTimeout(() => server.closeAllConnections(), boundMs);
+    await closed;
+    clearTimeout(cut);
+  };
+  return Object.assign(server, { drain });
 }
 
 type Cors = ReturnType<typeof createCors>;

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GATEWAY_ENTRY, startGatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/redis-server.js';
-import { createTestDatabase } from '../helpers/test-app.js';
+import { createTestApp, createTestDatabase } from '../helpers/test-app.js';
 
 describe('the gateway process', () => {
   let cwd: string;
@@ -63,5 +65,31 @@ describe('the gateway process', () => {
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n').slice(1).map((line) => line.trim().split(':')[0]);
     expect(lines).toEqual(['PORT', 'ACCESS_TOKEN_TTL', 'BCRYPT_COST']);
+  });
+});
+
+describe('shutting down', () => {
+  it('answers a request in flight with `connection: close`, so a keep-alive client cannot hold the drain open', async () => {
+    const app = await createTestApp();
+    const { hostname, port } = new URL(app.url);
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = once(socket, 'end');
+    await once(socket, 'connect');
+    const body = JSON.stringify({ query: '{ loginState }' });
+    // Headers and half the body now: the request is in flight when the shutdown starts.
+    socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const closing = app.close();
+    socket.write(body.slice(10));
+    await ended;
+    await closing;
+
+    const [head = '', answer = ''] = received.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(head.toLowerCase()).toContain('\r\nconnection: close');
+    expect(JSON.parse(answer)).toEqual({ data: { loginState: 'AUTHORIZATION_NOT_FOUND' } });
   });
 });
