@@ -80,6 +80,7 @@ describe('shutting down', () => {
     const body = JSON.stringify({ query: '{ loginState }' });
     // Headers and half the body now: the request is in flight when the shutdown starts.
     socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    // Time for the server to read those headers: a request it has not seen yet would count as idle.
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const closing = app.close();
