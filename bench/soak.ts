@@ -10,6 +10,7 @@
  * (redis or postgres, default redis), SOAK_BCRYPT_COST (default 6).
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,7 @@ if (store !== 'redis' && store !== 'postgres') throw new Error('SOAK_STORE must 
 if (!Number.isInteger(userCount) || userCount < 1) throw new Error('SOAK_USERS must be a whole number ≥ 1');
 
 const KEY_PREFIX = 'soak:';
+const KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 /** After a fault, how long the load runs on before the next one (at least). */
 const AFTER_FAULT_MS = 8_000;
 
@@ -77,6 +79,8 @@ class Stack {
       DATABASE_URL: this.postgres.url,
       ...(this.redis && { REDIS_URL: this.redis.url }),
       REDIS_KEY_PREFIX: KEY_PREFIX,
+      // As an operator runs it: signing keys sealed under a key of its own, shared by every process.
+      KEY_ENCRYPTION_KEY,
       BCRYPT_COST: bcryptCost,
       RATE_LIMIT_SIGNIN: '1000000/5m',
       RATE_LIMIT_REFRESH: '1000000/5m',

@@ -7,6 +7,7 @@
  * minutes; it is stopped before anything is measured. Accounts for `signIn` are made by the
  * measured gateway itself, so their hashes have the cost under test.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { PASSWORD, OPERATIONS, type Pools } from './scenarios.js';
 import { freePort, processTree, type Server, sleep, startNodeServer } from './processes.js';
@@ -27,6 +28,8 @@ export const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
 export const GATEWAY_NODE_ARGS = ['--max-semi-space-size=16'];
 /** The most sessions one user may have (MAX_SESSIONS_PER_USER default): more would evict pool sessions. */
 const SESSIONS_PER_USER = 50;
+/** Every process of a run seals signing keys under this one key, as an operator would configure it. */
+const KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const UNLIMITED = '1000000/5m';
 
 export function gatewayEnv(stack: Stack, bcryptCost: number): Record<string, string> {
@@ -37,6 +40,8 @@ export function gatewayEnv(stack: Stack, bcryptCost: number): Record<string, str
     DATABASE_URL: stack.databaseUrl,
     ...(stack.redisUrl && { REDIS_URL: stack.redisUrl }),
     REDIS_KEY_PREFIX: stack.keyPrefix,
+    // As an operator runs it: signing keys sealed under a key of its own, shared by every process.
+    KEY_ENCRYPTION_KEY,
     BCRYPT_COST: String(bcryptCost),
     // Measure work, not refusals.
     RATE_LIMIT_SIGNIN: UNLIMITED,

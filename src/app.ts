@@ -22,7 +22,9 @@ import type { Logger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
 import { configuredProviders } from './oauth/index.js';
 import { OAuthLogin } from './services/oauth-login.js';
+import { DeviceTokens } from './services/device-tokens.js';
 import { PasswordAuth } from './services/password-auth.js';
+import { TokenRefresh } from './services/token-refresh.js';
 import { RateLimits } from './services/rate-limits.js';
 import { Passwords } from './services/passwords.js';
 import { UserProfiles } from './services/user-profiles.js';
@@ -59,7 +61,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
   };
   try {
     const metrics = createMetrics();
-    const { databaseUrl, orm, redis, sessionStore, feeds, keyring, accessTokens, auditTrail, events, sessions, users } = await openCore(config, {
+    const { databaseUrl, orm, redis, sessionStore, feeds, sealer, keyring, accessTokens, auditTrail, events, sessions, users } = await openCore(config, {
       logger,
       clock,
       embedded: 'own',
@@ -73,16 +75,17 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       feed.start(combinedListener(sessions.revocationListener(name), ...databaseParts));
       closers.push(() => feed.close());
     }
-    const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix) : RateLimitCounters.inPostgres(databaseUrl);
+    const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix, clock) : RateLimitCounters.inPostgres(databaseUrl, clock);
     closers.push(() => counters.close());
     const limits = new RateLimits(counters, config.rateLimits);
-    const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, limits, events, clock);
+    const deviceTokens = new DeviceTokens(sealer.derive('device tokens'), clock);
+    const passwordAuth = new PasswordAuth(new Passwords(config.bcryptCost), sessions, limits, events, deviceTokens, clock);
     const oauthStates: OAuthStateStore = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
     const oauthLogin = new OAuthLogin(configuredProviders(config.oauth), oauthStates, sessions, limits, events, config.oauth, clock);
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(passwordAuth)],
       [OAuthResolver, new OAuthResolver(oauthLogin)],
-      [SessionResolver, new SessionResolver(sessions, limits, events)],
+      [SessionResolver, new SessionResolver(sessions, new TokenRefresh(sessions, profiles, limits), limits, events)],
     ]);
     const resolvers = { get: (resolverClass: unknown) => resolverInstances.get(resolverClass) };
 
@@ -90,7 +93,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     let httpServer: ReturnType<typeof createHttpServer> | undefined;
     const limitsOnShape = shapeLimits({ production: config.isProduction });
     const apollo = new ApolloServer<GatewayContext & ResolverContext>({
-      schema: await buildGatewaySchema(),
+      schema: await buildGatewaySchema({ maxRepresentations: config.maxEntityRepresentations }),
       logger,
       validationRules: limitsOnShape.validationRules,
       parseOptions: limitsOnShape.parseOptions,
@@ -118,7 +121,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       apollo,
       async (request) =>
         // Assigned, not spread: a spread would drop the context's prototype, and with it the lazy `users`.
-        Object.assign(await buildContext({ authorization: request.headers.authorization, client: clientInfoOf(request, config.trustProxy) }), { resolvers }),
+        Object.assign(await buildContext({ authorization: request.headers.authorization, client: clientInfoOf(request, config.trustedProxies) }), { resolvers }),
       MAX_BODY_BYTES,
     );
     httpServer = createHttpServer(
@@ -136,8 +139,11 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     });
     const { port } = httpServer.address() as AddressInfo;
     logger.info(
-      `auth gateway listening on http://${config.host}:${port}/graphql — database: ${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`}; sessions: ${sessionBackend(config)}`,
+      `auth gateway listening on http://${config.host}:${port}/graphql — mode: ${config.nodeEnv}; database: ${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`}; sessions: ${sessionBackend(config)}`,
     );
+    if (config.nodeEnvDefaulted) {
+      logger.warn('NODE_ENV is not set: running in DEVELOPMENT mode (stack traces in errors, introspection, Sandbox). Set NODE_ENV=production for anything but local development.');
+    }
     return { url: `http://${config.host}:${port}`, sessionStore: sessionStore.kind, close };
   } catch (error) {
     await close();

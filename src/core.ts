@@ -1,6 +1,8 @@
 import type { Config } from './config/config.js';
 import type { Clock } from './infra/clock.js';
 import { attachEmbeddedPostgres, startEmbeddedPostgres } from './infra/embedded-postgres.js';
+import { keyEncryptionKey } from './infra/key-encryption-key.js';
+import { KeySealer } from './infra/key-sealer.js';
 import type { Logger } from './infra/logger.js';
 import { type MikroORM, openDatabase } from './infra/orm.js';
 import { closeRedis, connectRedis, type RedisClient } from './infra/redis.js';
@@ -27,6 +29,8 @@ export interface Core {
   /** Revocation feeds by name, not started. */
   feeds: Map<string, RevocationFeed>;
   signingKeys: SigningKeyStore;
+  /** Seals keys at rest and derives purpose-bound keys, under the key-encryption key. */
+  sealer: KeySealer;
   keyring: SigningKeyring;
   accessTokens: AccessTokens;
   auditTrail: AuditTrail;
@@ -64,7 +68,12 @@ export async function openCore(
   const feeds = new Map<string, RevocationFeed>([['postgres', new PostgresRevocationFeed(databaseUrl, logger)]]);
   if (redisStore) feeds.set('redis', new RedisRevocationFeed(config.redis!, redisStore.revocationChannel, logger));
 
-  const signingKeys = new SigningKeyStore(orm);
+  const kek = await keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
+  if (kek.generatedAt !== null && config.isProduction) {
+    logger.warn(`KEY_ENCRYPTION_KEY is not set: signing keys are sealed with a key generated in ${kek.generatedAt}; keep it apart from database backups, and give every instance the same KEY_ENCRYPTION_KEY`);
+  }
+  const sealer = new KeySealer(kek.key);
+  const signingKeys = new SigningKeyStore(orm, sealer);
   const keyring = await SigningKeyring.open(signingKeys, config.jwtPrivateKeyPem, config, clock);
   closers.push(async () => keyring.close());
   const accessTokens = new AccessTokens(keyring, config, clock);
@@ -73,5 +82,5 @@ export async function openCore(
   const events = new AuthEvents(auditTrail, logger, clock, options.observeEvent);
   const sessions = new Sessions(sessionStore, accessTokens, config, events, clock, [...feeds.keys()]);
   const users = () => new UserRepository(orm.em.fork());
-  return { databaseUrl, orm, redis, sessionStore, feeds, signingKeys, keyring, accessTokens, auditTrail, events, sessions, users };
+  return { databaseUrl, orm, redis, sessionStore, feeds, signingKeys, sealer, keyring, accessTokens, auditTrail, events, sessions, users };
 }

@@ -9,6 +9,8 @@ export type Environment = Record<string, string | undefined>;
 
 export interface Config {
   readonly nodeEnv: string;
+  /** True when NODE_ENV was not set and development mode was reached by default (said loudly at start-up). */
+  readonly nodeEnvDefaulted: boolean;
   readonly isProduction: boolean;
   readonly isDevelopment: boolean;
   readonly port: number;
@@ -38,7 +40,12 @@ export interface Config {
   readonly bcryptCost: number;
   readonly oauth: OAuthConfig;
   readonly rateLimits: RateLimitConfig;
-  readonly trustProxy: boolean;
+  /** Proxies in front that append to X-Forwarded-For; 0: the socket address is the client. */
+  readonly trustedProxies: number;
+  /** KEY_ENCRYPTION_KEY(_FILE): 32 bytes that seal private keys at rest; null: one generated under dataDir. */
+  readonly keyEncryptionKey: Buffer | null;
+  /** Most `_entities` representations one request may ask for. */
+  readonly maxEntityRepresentations: number;
   /** Browser origins allowed to call /graphql (CORS). */
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
@@ -83,6 +90,7 @@ export function loadConfig(env: Environment): Config {
 
   const config: Config = {
     nodeEnv,
+    nodeEnvDefaulted: !env.NODE_ENV?.trim(),
     isProduction,
     isDevelopment: nodeEnv === 'development',
     port: read('PORT', 4000, (raw) => integer(raw, 0, 65_535)),
@@ -105,7 +113,9 @@ export function loadConfig(env: Environment): Config {
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     oauth: readOAuthConfig(read, (line) => problems.push(line)),
     rateLimits: readRateLimits(read),
-    trustProxy: read('TRUST_PROXY', false, boolean),
+    trustedProxies: read('TRUST_PROXY', 0, proxyHops),
+    keyEncryptionKey: readKeyEncryptionKey(env, problems),
+    maxEntityRepresentations: read('MAX_ENTITY_REPRESENTATIONS', 100, (raw) => integer(raw, 1, 10_000)),
     // Studio, and the embedded Sandbox our /graphql page shows (it calls from its own origin).
     corsOrigins: read('CORS_ORIGINS', isProduction ? [] : ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'], origins),
     introspection: read('INTROSPECTION', !isProduction, boolean),
@@ -168,6 +178,39 @@ function readKeyFile(file: string, problems: string[]): string | null {
     problems.push(`JWT_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return null;
   }
+}
+
+/** `false` | `true`/`1` | N: how many proxies append to X-Forwarded-For in front of the gateway. */
+function proxyHops(raw: string): number {
+  if (/^\d+$/.test(raw)) return integer(raw, 0, 32);
+  return boolean(raw) ? 1 : 0;
+}
+
+/** 32 bytes, as 64 hex digits or base64; inline or from a file (never quoted in a problem line). */
+function readKeyEncryptionKey(env: Environment, problems: string[]): Buffer | null {
+  const inline = env.KEY_ENCRYPTION_KEY?.trim();
+  const file = env.KEY_ENCRYPTION_KEY_FILE?.trim();
+  if (inline && file) {
+    problems.push('KEY_ENCRYPTION_KEY_FILE: set either KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_FILE, not both');
+    return null;
+  }
+  if (!inline && !file) return null;
+  const name = inline ? 'KEY_ENCRYPTION_KEY' : 'KEY_ENCRYPTION_KEY_FILE';
+  let raw = inline;
+  if (!raw) {
+    try {
+      raw = readFileSync(file!, 'utf8').trim();
+    } catch (error) {
+      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return null;
+    }
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) {
+    problems.push(`${name}: expected 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)`);
+    return null;
+  }
+  return key;
 }
 
 function oneOf(raw: string, allowed: string[]): string {

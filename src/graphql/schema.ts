@@ -10,6 +10,8 @@ import { OAuthResolver } from './resolvers/OAuthResolver.js';
 import { SessionResolver } from './resolvers/SessionResolver.js';
 import { DateTimeScalar } from './types/date-time.js';
 import { toUserView } from './types/mappers.js';
+import { badInput } from '../errors/auth-error.js';
+import type { UserProfile } from '../stores/user-profile.js';
 
 const RESOLVER_CLASSES = [AccountResolver, OAuthResolver, SessionResolver] as const;
 
@@ -45,24 +47,55 @@ export async function buildSubgraphSdl(): Promise<string> {
   return subgraphSdl(await buildTypeSchema());
 }
 
-/** The executable federation subgraph: type-graphql's resolvers plus `User` resolved by reference. */
-export async function buildGatewaySchema(): Promise<GraphQLSchema> {
+/** The users an `_entities` request asks for, loaded together before each is resolved. */
+const entityUsers = new WeakMap<object, Promise<Map<string, UserProfile | null>>>();
+
+/**
+ * The executable federation subgraph: type-graphql's resolvers plus `User` resolved by reference.
+ * `_entities` takes at most `maxRepresentations` per request, and loads their users in one query.
+ */
+export async function buildGatewaySchema(options: { maxRepresentations: number }): Promise<GraphQLSchema> {
   const typeSchema = await buildTypeSchema();
   const typeResolvers = withoutPlainFieldResolvers(typeSchema, createResolversMap(typeSchema));
-  return buildSubgraphSchema([
+  const schema = buildSubgraphSchema([
     {
       typeDefs: parse(subgraphSdl(typeSchema)),
       resolvers: {
         ...typeResolvers,
         User: {
-          async __resolveReference(reference: { id: string }, ctx: GatewayContext) {
-            const user = await ctx.profiles.find(reference.id);
-            return user && toUserView(user, viewerOf(ctx));
+          async __resolveReference(reference: { id: unknown }, ctx: GatewayContext) {
+            const users = await (entityUsers.get(ctx) ?? ctx.profiles.findMany([String(reference.id)]));
+            const user = users.get(String(reference.id));
+            return user ? toUserView(user, viewerOf(ctx)) : null;
           },
         },
       } as never,
     },
   ]);
+  boundEntities(schema, options.maxRepresentations);
+  return schema;
+}
+
+/**
+ * Representations arrive as variables, so neither the token count nor the cost limit sees them:
+ * the number is checked here, before any is resolved, and their users are read in one query.
+ */
+function boundEntities(schema: GraphQLSchema, maxRepresentations: number): void {
+  const field = schema.getQueryType()!.getFields()._entities!;
+  const resolve = field.resolve!;
+  field.resolve = (source, args: { representations: Array<{ __typename?: unknown; id?: unknown }> }, ctx: GatewayContext, info) => {
+    if (args.representations.length > maxRepresentations) {
+      throw badInput('representations', `At most ${maxRepresentations} representations may be resolved per request.`);
+    }
+    const ids = args.representations.filter((rep) => rep.__typename === 'User').map((rep) => String(rep.id));
+    if (ids.length > 0) {
+      const loading = ctx.profiles.findMany(ids);
+      // Each reference awaits it and reports a failure; none may go unhandled meanwhile.
+      loading.catch(() => undefined);
+      entityUsers.set(ctx, loading);
+    }
+    return resolve(source, args, ctx, info);
+  };
 }
 
 /**

@@ -1,9 +1,14 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type ASTVisitor, GraphQLError, Kind, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { type ASTVisitor, type FieldNode, GraphQLError, Kind, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
-/** The mutations that check a credential or issue tokens: brute force must come one per operation. */
+/**
+ * The mutations that check a credential or issue tokens: brute force must come one per
+ * operation. `logout` counts when it carries a refresh token (it checks one).
+ */
 const CREDENTIAL_MUTATIONS = new Set(['signIn', 'signUp', 'oauthLogin', 'refresh']);
+const isCredentialField = (field: FieldNode) =>
+  CREDENTIAL_MUTATIONS.has(field.name.value) || (field.name.value === 'logout' && field.arguments?.some((argument) => argument.name.value === 'refreshToken') === true);
 
 /**
  * Query-shape limits, checked at validation, before any resolver runs (graphql-armor, plus our
@@ -43,7 +48,7 @@ function oneCredentialMutation(context: ValidationContext): ASTVisitor {
       if (operation.operation !== 'mutation') return;
       if (credentialFields(operation.selectionSet, context, new Set()) > 1) {
         context.reportError(
-          new GraphQLError(`At most one of ${[...CREDENTIAL_MUTATIONS].join(', ')} may run per operation.`, { nodes: [operation] }),
+          new GraphQLError(`At most one of ${[...CREDENTIAL_MUTATIONS].join(', ')}, logout(refreshToken:) may run per operation.`, { nodes: [operation] }),
         );
       }
     },
@@ -53,7 +58,7 @@ function oneCredentialMutation(context: ValidationContext): ASTVisitor {
 function credentialFields(selectionSet: SelectionSetNode, context: ValidationContext, seenFragments: Set<string>): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) count += CREDENTIAL_MUTATIONS.has(selection.name.value) ? 1 : 0;
+    if (selection.kind === Kind.FIELD) count += isCredentialField(selection) ? 1 : 0;
     else if (selection.kind === Kind.INLINE_FRAGMENT) count += credentialFields(selection.selectionSet, context, seenFragments);
     else if (!seenFragments.has(selection.name.value)) {
       seenFragments.add(selection.name.value);

@@ -1,11 +1,28 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { ClientInfo } from '../services/sessions.js';
 
-/** The caller's address and user agent. X-Forwarded-For is believed only behind a trusted proxy. */
-export function clientInfoOf(request: IncomingMessage, trustProxy: boolean): ClientInfo {
-  const forwarded = trustProxy ? request.headers['x-forwarded-for'] : undefined;
-  const fromProxy = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
-  const address = fromProxy || request.socket.remoteAddress || null;
+/**
+ * The caller's address and user agent. Behind `trustedProxies` proxies, each appends the address
+ * it received from to X-Forwarded-For, so the client is the Nth entry from the right; everything
+ * left of it was written by the client and proves nothing. An entry that is missing or is not an
+ * IP address means no trusted client address: the socket's is used, and the entry is never stored.
+ */
+export function clientInfoOf(request: IncomingMessage, trustedProxies: number): ClientInfo {
+  const forwarded = trustedProxies > 0 ? forwardedClient(request.headers['x-forwarded-for'], trustedProxies) : null;
+  const address = forwarded ?? request.socket.remoteAddress ?? null;
   const userAgent = request.headers['user-agent'];
-  return { ip: address?.replace(/^::ffff:/, '') ?? null, userAgent: userAgent ?? null };
+  return { ip: address && normalizeAddress(address), userAgent: userAgent ?? null };
+}
+
+function forwardedClient(header: string | string[] | undefined, trustedProxies: number): string | null {
+  if (header === undefined) return null;
+  const entries = (Array.isArray(header) ? header.join(',') : header).split(',');
+  const entry = entries[entries.length - trustedProxies]?.trim();
+  return entry !== undefined && isIP(entry) !== 0 ? entry : null;
+}
+
+/** IPv4-mapped IPv6 as plain IPv4, and IPv6 in lower case, so one client has one spelling. */
+function normalizeAddress(address: string): string {
+  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase();
 }

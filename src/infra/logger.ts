@@ -1,13 +1,15 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type DestinationStream, pino, type Logger, type LoggerOptions } from 'pino';
 import { currentRequestId } from './request-id.js';
+import { scrubError } from './scrub.js';
 
 export type { Logger };
 
 /**
- * JSON logs on stdout (a command whose stdout is its answer logs to stderr: `fd` 2). Anything
- * that may carry a secret is redacted at the source as well.
+ * JSON logs on stdout (a command whose stdout is its answer logs to stderr: 2; a test passes a
+ * stream). Anything that may carry a secret is redacted at the source as well, and errors are
+ * scrubbed of the values a database driver quotes (emails, hashes).
  */
-export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
+export function createLogger(level: string, destination: 1 | 2 | DestinationStream = 1): Logger {
   const options: LoggerOptions = {
     level,
     base: undefined,
@@ -16,10 +18,12 @@ export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
       const reqId = currentRequestId();
       return reqId === undefined ? {} : { reqId };
     },
+    serializers: { err: (error: Error) => scrubError(pino.stdSerializers.err(error)) },
     redact: {
       paths: ['password', '*.password', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken', 'authorization', '*.authorization'],
       censor: '[redacted]',
     },
   };
-  return fd === 1 ? pino(options) : pino(options, pino.destination({ dest: 2, sync: true }));
+  if (destination === 1) return pino(options);
+  return pino(options, destination === 2 ? pino.destination({ dest: 2, sync: true }) : destination);
 }

@@ -9,7 +9,7 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
-export function hmacSha256(key: string, text: string): string {
+export function hmacSha256(key: string | Buffer, text: string): string {
   return createHmac('sha256', key).update(text).digest('base64url');
 }
 

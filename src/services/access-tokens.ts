@@ -125,11 +125,12 @@ export class AccessTokens {
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.scope !== 'string') {
       return null;
     }
-    // We never issue tokens living longer than ACCESS_TOKEN_TTL, nor dated in the future (RFC 8725 §3.10).
+    // Never dated in the future (RFC 8725 §3.10). A genuine token issued under a longer
+    // ACCESS_TOKEN_TTL than today's expires at iat + today's TTL: it reads TOKEN_EXPIRED then, so
+    // its client refreshes, instead of TOKEN_INVALID.
     const now = Math.floor(this.clock.now() / 1000);
-    if (payload.exp - payload.iat > Math.floor(this.config.accessTokenTtlMs / 1000) || payload.iat > now + CLOCK_SKEW_SECONDS) {
-      return null;
-    }
-    return { kid: key.kid, claims: { userId: payload.sub, sessionId: payload.sid, scope: payload.scope }, exp: payload.exp };
+    if (payload.iat > now + CLOCK_SKEW_SECONDS) return null;
+    const exp = Math.min(payload.exp, payload.iat + Math.floor(this.config.accessTokenTtlMs / 1000));
+    return { kid: key.kid, claims: { userId: payload.sub, sessionId: payload.sid, scope: payload.scope }, exp };
   }
 }

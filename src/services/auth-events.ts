@@ -38,6 +38,11 @@ export class AuthEvents {
     private readonly observe: AuthEventObserver = () => undefined,
   ) {}
 
+  /** An event seen again soon after one that was recorded (a burst of refusals, say): counted, not written. */
+  count(type: AuthEventType, facts: AuthEventFacts): void {
+    this.observe(type, facts);
+  }
+
   record(type: AuthEventType, facts: AuthEventFacts): void {
     const userId = facts.userId ?? null;
     const sessionId = facts.sessionId ?? null;

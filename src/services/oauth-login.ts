@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { OAuthConfig, OAuthProviderName } from '../config/oauth-config.js';
 import { AuthError, badInput } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
-import { randomSecret, sha256 } from '../infra/random.js';
+import { constantTimeEqual, randomSecret, sha256 } from '../infra/random.js';
 import { type OAuthProfile, type OAuthProvider, ProviderError } from '../oauth/index.js';
 import type { OAuthStateStore } from '../stores/oauth-state-store.js';
 import type { ProviderAccount, UserRepository } from '../stores/user-repository.js';
@@ -17,8 +17,17 @@ const STATE_TTL_MS = 10 * 60_000;
 const MAX_CODE_LENGTH = 2_048;
 const MAX_STATE_LENGTH = 256;
 const MAX_REDIRECT_URI_LENGTH = 2_048;
-// RFC 7636: 43 to 128 unreserved characters.
+// RFC 7636: 43 to 128 unreserved characters; an S256 challenge is 43 base64url characters.
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+interface FoundUser {
+  user: User;
+  isNewUser: boolean;
+  linkedByEmail: boolean;
+  /** The link took over an account whose email was never verified: its password went. */
+  passwordRemoved: boolean;
+}
 
 export interface OAuthLoginInput {
   provider: OAuthProviderName;
@@ -40,17 +49,30 @@ export class OAuthLogin {
     private readonly clock: Clock,
   ) {}
 
-  async authorizationUrl(providerName: OAuthProviderName, redirectUri: string, client: ClientInfo): Promise<{ url: string; state: string }> {
+  /**
+   * The provider's authorization URL, with a state kept here. PKCE: the client's own S256
+   * `codeChallenge` when it sends one, else a verifier kept with the state. A redirect URI that is
+   * not https (a custom scheme any app may claim, or plain http) must bring its own challenge:
+   * `state` and `code` arrive together at whoever receives that redirect, so a verifier kept here
+   * would be supplied to them too.
+   */
+  async authorizationUrl(providerName: OAuthProviderName, redirectUri: string, codeChallenge: string | null, client: ClientInfo): Promise<{ url: string; state: string }> {
     const provider = this.provider(providerName);
     this.checkRedirectUri(redirectUri);
+    if (codeChallenge !== null && (!provider.supportsPkce || !S256_CHALLENGE.test(codeChallenge))) {
+      throw badInput('codeChallenge', provider.supportsPkce ? 'codeChallenge must be an S256 challenge: 43 base64url characters.' : 'This provider does not support PKCE.');
+    }
+    if (codeChallenge === null && provider.supportsPkce && !isHttps(redirectUri)) {
+      throw badInput('codeChallenge', 'A redirect URI that is not https needs the client\'s own PKCE: send codeChallenge (S256), then codeVerifier with oauthLogin.');
+    }
     // Each URL stores a state: bounded per address like logins.
     await this.limits.oauth(client);
     const state = randomSecret(32);
-    const codeVerifier = provider.supportsPkce ? randomSecret(32) : null;
+    const codeVerifier = provider.supportsPkce && codeChallenge === null ? randomSecret(32) : null;
     const now = this.clock.now();
-    await this.states.put(state, { provider: providerName, redirectUri, codeVerifier, expiresAt: now + STATE_TTL_MS }, now);
-    // S256: the challenge is base64url(SHA-256(verifier)); the verifier stays here until the login.
-    return { url: provider.authorizeUrl({ redirectUri, state, codeChallenge: codeVerifier && sha256(codeVerifier) }), state };
+    await this.states.put(state, { provider: providerName, redirectUri, codeVerifier, codeChallenge, expiresAt: now + STATE_TTL_MS }, now);
+    // S256: the challenge is base64url(SHA-256(verifier)); a verifier kept here stays until the login.
+    return { url: provider.authorizeUrl({ redirectUri, state, codeChallenge: codeChallenge ?? (codeVerifier && sha256(codeVerifier)) }), state };
   }
 
   async login(users: UserRepository, input: OAuthLoginInput, client: ClientInfo): Promise<SignedIn> {
@@ -59,6 +81,10 @@ export class OAuthLogin {
     if (input.redirectUri !== null) this.checkRedirectUri(input.redirectUri);
     await this.limits.oauth(client);
     const pending = await this.takeState(input);
+    // A state begun with the client's own challenge is finished only by the holder of its verifier.
+    if (pending?.codeChallenge && (input.codeVerifier === null || !constantTimeEqual(sha256(input.codeVerifier), pending.codeChallenge))) {
+      throw new AuthError('INVALID_OAUTH_STATE', { detail: 'the codeVerifier does not match the codeChallenge of this state' });
+    }
     const profile = await fromProvider(async () => {
       const accessToken = await provider.exchangeCode({
         code: input.code,
@@ -69,9 +95,13 @@ export class OAuthLogin {
       });
       return provider.profile(accessToken);
     });
-    const { user, isNewUser, linkedByEmail } = await this.userFor(users, input.provider, profile);
+    const { user, isNewUser, linkedByEmail, passwordRemoved } = await this.userFor(users, input.provider, profile);
     const detail = { provider: input.provider };
     if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
+    // Sessions were ended inside the linking transaction, but a password sign-in that read the
+    // hash before it committed may have started one since: end them again now it has committed.
+    // (Such a sign-in also asks after its session exists, and ends it: password-auth.ts.)
+    if (passwordRemoved) await this.sessions.endAll(user.id);
     try {
       const tokens = await this.sessions.startWhileEnabled(user, client, () => users.isEnabled(user.id));
       if (!tokens) {
@@ -115,7 +145,7 @@ export class OAuthLogin {
    * Finds or creates the user of a provider account, in one transaction: nothing is left half
    * linked. First logins of one account queue on an advisory lock, so parallel ones make one user.
    */
-  private async userFor(users: UserRepository, providerName: OAuthProviderName, profile: OAuthProfile): Promise<{ user: User; isNewUser: boolean; linkedByEmail: boolean }> {
+  private async userFor(users: UserRepository, providerName: OAuthProviderName, profile: OAuthProfile): Promise<FoundUser> {
     const account: ProviderAccount = { provider: providerName, providerUserId: profile.id, email: profile.email };
     const email = verifiedEmail(profile);
     for (let attempt = 1; ; attempt += 1) {
@@ -123,18 +153,19 @@ export class OAuthLogin {
         return await users.transaction(async (tx) => {
           await tx.lockProviderAccount(account);
           const linked = await tx.findByProviderAccount(account);
-          if (linked) return { user: linked, isNewUser: false, linkedByEmail: false };
+          const found = { isNewUser: false, linkedByEmail: false, passwordRemoved: false };
+          if (linked) return { ...found, user: linked };
           const existing = email === null ? null : await tx.findByEmail(email);
           // A disabled account is refused (by the caller) before anything about it changes.
-          if (existing?.disabledAt) return { user: existing, isNewUser: false, linkedByEmail: false };
+          if (existing?.disabledAt) return { ...found, user: existing };
           if (existing) {
-            await this.linkByEmail(tx, existing, account);
-            return { user: existing, isNewUser: false, linkedByEmail: true };
+            const passwordRemoved = await this.linkByEmail(tx, existing, account);
+            return { ...found, user: existing, linkedByEmail: true, passwordRemoved };
           }
           const user = tx.createSocialUser({ email, nickname: nicknameOf(profile) }, new Date(this.clock.now()));
           tx.link(user, account, new Date(this.clock.now()));
           await tx.flush();
-          return { user, isNewUser: true, linkedByEmail: false };
+          return { ...found, user, isNewUser: true };
         });
       } catch (error) {
         // The same email arrived at the same moment by another way in: the retry links to it.
@@ -146,11 +177,13 @@ export class OAuthLogin {
   /**
    * Links a provider account to the user who owns its (provider-verified) email. If that user
    * never verified the email, whoever created the account may not own it (pre-account
-   * hijacking): their password goes and their sessions end before the link commits.
+   * hijacking): their password goes and their sessions end (here, so a store outage links
+   * nothing, and again once the link has committed). True when the password was removed.
    */
-  private async linkByEmail(tx: UserRepository, user: User, account: ProviderAccount): Promise<void> {
+  private async linkByEmail(tx: UserRepository, user: User, account: ProviderAccount): Promise<boolean> {
     const now = new Date(this.clock.now());
-    if (!user.emailVerified) {
+    const takeOver = !user.emailVerified;
+    if (takeOver) {
       user.passwordHash = null;
       user.emailVerified = true;
       user.updatedAt = now;
@@ -158,7 +191,12 @@ export class OAuthLogin {
     }
     tx.link(user, account, now);
     await tx.flush();
+    return takeOver;
   }
+}
+
+function isHttps(uri: string): boolean {
+  return new URL(uri).protocol === 'https:';
 }
 
 /** Cheap checks before any provider call or state use; oversized input is refused at once. */

@@ -1,8 +1,9 @@
 import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { User } from '../db/entities/index.js';
-import type { UserRepository } from '../stores/user-repository.js';
+import type { SignInStanding, UserRepository } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
+import type { DeviceTokens } from './device-tokens.js';
 import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
@@ -12,6 +13,8 @@ export interface SignedIn {
   user: User;
   tokens: TokenPair;
   isNewUser: boolean;
+  /** signIn's device token for this client (see DeviceTokens). */
+  deviceToken?: string;
 }
 
 /** Email + password sign-up and sign-in. */
@@ -21,6 +24,7 @@ export class PasswordAuth {
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
     private readonly events: AuthEvents,
+    private readonly deviceTokens: DeviceTokens,
     private readonly clock: Clock,
   ) {}
 
@@ -45,13 +49,16 @@ export class PasswordAuth {
   }
 
   /** Unknown email, wrong password and password-less account all fail alike, in about the same time. */
-  async signIn(users: UserRepository, input: { email: string; password: string }, client: ClientInfo): Promise<SignedIn> {
+  async signIn(users: UserRepository, input: { email: string; password: string; deviceToken?: string | null }, client: ClientInfo): Promise<SignedIn> {
     const email = normalizeEmail(input.email);
     checkPasswordSize(input.password);
-    // Counted before any lookup or hashing: a refused attempt costs nothing.
-    const attempt = await this.limits.signIn(email, client).catch((error: unknown) => {
-      if (error instanceof AuthError && error.code === 'RATE_LIMITED') this.events.record('sign_in_failed', { client, detail: { reason: 'rate_limited' } });
-      throw error;
+    const deviceId = this.deviceTokens.deviceOf(input.deviceToken ?? null, email);
+    // Counted before any lookup or hashing: a refused attempt costs nothing. A burst of refusals
+    // is one audit row per window, and a count in the metrics.
+    const attempt = await this.limits.signIn(email, client, deviceId, (firstInWindow) => {
+      const facts = { client, detail: { reason: 'rate_limited' } };
+      if (firstInWindow) this.events.record('sign_in_failed', facts);
+      else this.events.count('sign_in_failed', facts);
     });
     const user = await users.findByEmail(email);
     const matches = await this.passwords.matches(input.password, user?.passwordHash ?? null);
@@ -61,14 +68,29 @@ export class PasswordAuth {
       throw new AuthError('INVALID_CREDENTIALS');
     }
     await attempt.succeeded();
-    // A hash made with less work than BCRYPT_COST asks for now is upgraded while the password is at hand.
-    if (this.passwords.needsRehash(user.passwordHash!)) await users.setPasswordHash(user, await this.passwords.hash(input.password), new Date(this.clock.now()));
-    const tokens = await this.sessions.startWhileEnabled(user, client, () => users.isEnabled(user.id));
+    const passwordHash = await this.upgradedHash(users, user.id, user.passwordHash!, input.password);
+    // The password was checked against the hash read before bcrypt ran. If it changed or went
+    // meanwhile (a verified social login took the account over, say), whoever removed it also
+    // ended the sessions there were; asking again once this session exists ends this one too.
+    const standing: { now: SignInStanding } = { now: 'ok' };
+    const tokens = await this.sessions.startWhileEnabled(user, client, async () => (standing.now = await users.signInStanding(user.id, passwordHash)) === 'ok');
     if (!tokens) {
-      this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: 'disabled' } });
-      throw new AuthError('ACCOUNT_DISABLED');
+      const disabled = user.disabledAt !== null || standing.now === 'disabled';
+      this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: disabled ? 'disabled' : 'password_changed' } });
+      throw new AuthError(disabled ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS');
     }
     this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client });
-    return { user, tokens, isNewUser: false };
+    return { user, tokens, isNewUser: false, deviceToken: this.deviceTokens.issue(email) };
+  }
+
+  /**
+   * A hash made with less work than BCRYPT_COST asks for now is upgraded while the password is at
+   * hand, only where the stored hash is still the one checked: a password removed or changed
+   * meanwhile is never written back. Returns the hash now stored (as far as this sign-in knows).
+   */
+  private async upgradedHash(users: UserRepository, userId: string, checked: string, password: string): Promise<string> {
+    if (!this.passwords.needsRehash(checked)) return checked;
+    const upgraded = await this.passwords.hash(password);
+    return (await users.replacePasswordHash(userId, checked, upgraded, new Date(this.clock.now()))) ? upgraded : checked;
   }
 }

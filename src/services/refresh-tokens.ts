@@ -1,3 +1,4 @@
+import { hash, timingSafeEqual } from 'node:crypto';
 import { constantTimeEqual, hmacSha256, randomSecret, sha256 } from '../infra/random.js';
 import type { SessionRecord, SessionRef } from '../stores/session-store.js';
 
@@ -7,7 +8,9 @@ import type { SessionRecord, SessionRef } from '../stores/session-store.js';
  * stored.
  */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const SHAPE = new RegExp(`^(${UUID})\\.(${UUID})\\.[A-Za-z0-9_-]{43}$`);
+const SECRET_LENGTH = 43;
+const SHAPE = new RegExp(`^(${UUID})\\.(${UUID})\\.[A-Za-z0-9_-]{${SECRET_LENGTH}}$`);
+const HMAC_BLOCK = 64;
 
 export function newRefreshToken(session: SessionRef): string {
   return `${session.userId}.${session.id}.${randomSecret(32)}`;
@@ -37,24 +40,51 @@ export type Presented = 'current' | 'previous' | 'ancestor';
 
 type TokenChain = Pick<SessionRecord, 'currentHash' | 'previousHash' | 'generation' | 'rotationKey'>;
 
-/** Which token of the session `token` is; null when it is none of them. Hashes compare in constant time. */
-export function presentedToken(token: string, session: TokenChain): Presented | null {
+/**
+ * How far back a replayed token is still recognised: reuse of any of a session's last 1,000
+ * tokens revokes it. Older ones are merely invalid. The bound keeps each check to ~1 ms of CPU
+ * whatever the session's age (a forged `generation` of ten million included).
+ */
+export const REUSE_DETECTION_DEPTH = 1_000;
+
+/**
+ * Which token of the session `token` is; null when it is none of them. Hashes compare in constant
+ * time. `ancestors: false` skips the search among older tokens (logout needs only the live ones).
+ */
+export function presentedToken(token: string, session: TokenChain, options: { ancestors: boolean } = { ancestors: true }): Presented | null {
   const hash = hashRefreshToken(token);
   if (constantTimeEqual(hash, session.currentHash)) return 'current';
   if (session.previousHash !== null && constantTimeEqual(hash, session.previousHash)) return 'previous';
-  return isAncestor(token, session) ? 'ancestor' : null;
+  return options.ancestors && isAncestor(token, session) ? 'ancestor' : null;
 }
 
 /**
- * True when `token` is an older token of this session: deriving forward from it reaches the live
- * hash. Tokens are derived one from the next, so no list of spent hashes needs to be kept; the
- * walk is bounded by the session's rotation count.
+ * True when `token` is one of the session's last REUSE_DETECTION_DEPTH tokens: deriving forward
+ * from it reaches the live hash. Tokens are derived one from the next, so no list of spent hashes
+ * needs to be kept. The walk is nextRefreshToken and hashRefreshToken unrolled onto reused
+ * buffers (HMAC by its definition, RFC 2104), about three times cheaper than the string versions.
  */
 function isAncestor(token: string, session: TokenChain): boolean {
-  let derived = token;
-  for (let step = 0; step < session.generation; step += 1) {
-    derived = nextRefreshToken(derived, session.rotationKey);
-    if (constantTimeEqual(hashRefreshToken(derived), session.currentHash)) return true;
+  const steps = Math.min(session.generation, REUSE_DETECTION_DEPTH);
+  if (steps === 0) return false;
+  const live = Buffer.from(session.currentHash, 'base64url');
+  const block = Buffer.alloc(HMAC_BLOCK);
+  const key = Buffer.from(session.rotationKey);
+  (key.length > HMAC_BLOCK ? hash('sha256', key, 'buffer') : key).copy(block);
+  // inner = ipad-key ‖ token (the token's secret is rewritten in place each step); outer = opad-key ‖ H(inner)
+  const inner = Buffer.alloc(HMAC_BLOCK + Buffer.byteLength(token));
+  const outer = Buffer.alloc(HMAC_BLOCK + 32);
+  for (let i = 0; i < HMAC_BLOCK; i += 1) {
+    inner[i] = block[i]! ^ 0x36;
+    outer[i] = block[i]! ^ 0x5c;
+  }
+  inner.write(token, HMAC_BLOCK, 'latin1');
+  const derived = inner.subarray(HMAC_BLOCK);
+  const secretAt = inner.length - SECRET_LENGTH;
+  for (let step = 0; step < steps; step += 1) {
+    hash('sha256', inner, 'buffer').copy(outer, HMAC_BLOCK);
+    inner.write(hash('sha256', outer, 'base64url'), secretAt, 'latin1');
+    if (timingSafeEqual(hash('sha256', derived, 'buffer'), live)) return true;
   }
   return false;
 }

@@ -2,8 +2,12 @@ import type { Clock } from '../infra/clock.js';
 import type { SessionRecord } from '../stores/session-store.js';
 import { AnnouncedCache } from './announced-cache.js';
 
-/** A live entry is trusted this long; revocation announcements end it sooner. */
-const MAX_AGE_MS = 10_000;
+/**
+ * A live entry is trusted this long; revocation announcements end it sooner. It is the contract's
+ * one second, so even an announcement lost while the feed still answers its heartbeat cannot keep
+ * a revoked session alive for longer.
+ */
+const MAX_AGE_MS = 1_000;
 const MAX_ENTRIES = 100_000;
 
 /**

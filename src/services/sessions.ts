@@ -108,21 +108,32 @@ export class Sessions {
   }
 
   /**
-   * Rotates a refresh token. `boundUserId` is the user named by an access token sent alongside
+   * Rotates a refresh token. The token is judged first (unknown, expired, replayed), so nothing
+   * about its user is told to whoever merely guessed one; a replayed token revokes its session
+   * whoever presents it. `boundUserId` is the user named by an access token sent alongside
    * (expired or not): when it differs from the session's user, nothing rotates (TOKEN_MISMATCH).
+   * `admit` may still refuse the session's user (deleted, disabled) before anything rotates.
    */
-  async refresh(refreshToken: string, boundUserId: string | null, client: ClientInfo): Promise<TokenPair> {
-    const { session, presented } = await this.findByRefreshToken(refreshToken);
+  async refresh(refreshToken: string, boundUserId: string | null, client: ClientInfo, admit: (userId: string) => Promise<void>): Promise<TokenPair> {
+    const { session, presented } = await this.findByRefreshToken(refreshToken, { ancestors: true });
     if (!session || !presented) throw new AuthError('INVALID_REFRESH_TOKEN');
-    if (boundUserId !== null && boundUserId !== session.userId) throw new AuthError('TOKEN_MISMATCH');
     const now = this.clock.now();
     if (!this.lifetime.isAlive(session, now)) {
       await this.end(session);
       throw new AuthError('REFRESH_TOKEN_EXPIRED');
     }
-    if (presented === 'ancestor') return this.revokeForReuse(session, client);
+    // The token rotated out last, presented again: inside the grace window it is a concurrent tab
+    // or a retry after a lost response, and gets the live successor; after it, like any older
+    // token, it can only be a replay of a stolen token, so the whole session is revoked.
+    const withinGrace = presented === 'previous' && session.rotatedAt !== null && now - session.rotatedAt <= this.policy.refreshReuseGraceMs;
+    if (presented === 'ancestor' || (presented === 'previous' && !withinGrace)) return this.revokeForReuse(session, client);
+    if (boundUserId !== null && boundUserId !== session.userId) throw new AuthError('TOKEN_MISMATCH');
+    await admit(session.userId);
     const successor = nextRefreshToken(refreshToken, session.rotationKey);
-    if (presented === 'previous') return this.replayWithinGrace(session, successor, now, client);
+    if (withinGrace) {
+      await this.store.touch(session, now);
+      return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
+    }
     if (await this.store.rotate(session, session.currentHash, hashRefreshToken(successor), now)) {
       return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
     }
@@ -196,17 +207,18 @@ export class Sessions {
    * none matches or the session had already expired (it is cleaned up all the same).
    */
   async endByRefreshToken(refreshToken: string): Promise<boolean> {
-    const { session, presented } = await this.findByRefreshToken(refreshToken);
-    if (!session || (presented !== 'current' && presented !== 'previous')) return false;
+    // Only the live token and the one just rotated out end a session: older ones are not searched for.
+    const { session, presented } = await this.findByRefreshToken(refreshToken, { ancestors: false });
+    if (!session || !presented) return false;
     return this.end(session);
   }
 
-  private async findByRefreshToken(refreshToken: string): Promise<{ session: SessionRecord | null; presented: Presented | null }> {
+  private async findByRefreshToken(refreshToken: string, options: { ancestors: boolean }): Promise<{ session: SessionRecord | null; presented: Presented | null }> {
     const ref = parseRefreshToken(refreshToken);
     if (!ref) return { session: null, presented: null };
     const session = await this.store.find(ref);
     if (!session) return { session: null, presented: null };
-    return { session, presented: presentedToken(refreshToken, session) };
+    return { session, presented: presentedToken(refreshToken, session, options) };
   }
 
   /** A rotated-out token can only be presented by someone replaying it: end the whole session. */
@@ -214,20 +226,6 @@ export class Sessions {
     await this.end(session);
     this.events.record('refresh_reuse_detected', { userId: session.userId, sessionId: session.id, client });
     throw new AuthError('REFRESH_TOKEN_REUSED');
-  }
-
-  /**
-   * The token rotated out last, presented again: inside the grace window it is a concurrent tab
-   * or a retry after a lost response, and gets the live successor; after it, it can only be a
-   * replay of a stolen token, so the whole session is revoked.
-   */
-  private async replayWithinGrace(session: SessionRecord, successor: string, now: number, client: ClientInfo): Promise<TokenPair> {
-    const withinGrace = session.rotatedAt !== null && now - session.rotatedAt <= this.policy.refreshReuseGraceMs;
-    if (withinGrace) {
-      await this.store.touch(session, now);
-      return this.pairFor({ ...session, lastUsedAt: now }, successor, now);
-    }
-    return this.revokeForReuse(session, client);
   }
 
   private pairFor(session: SessionRecord, refreshToken: string, now: number): TokenPair {

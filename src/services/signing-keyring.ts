@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Clock } from '../infra/clock.js';
 import type { SigningKeyStore, StoredSigningKey } from '../stores/signing-key-store.js';
-import { generateSigningKey, type PublicJwk, type SigningKeyPair, signingKeyFromPem, storableKey, type VerificationKey, verificationKeyFromPem } from './signing-keys.js';
+import { generateSigningKey, publicPemOf, type PublicJwk, type SigningKeyPair, signingKeyFromPem, storableKey, type VerificationKey, verificationKeyFromPem } from './signing-keys.js';
 
 /**
  * How long a rotated-in key is published before it signs: longer than JWKS may sit in a cache or
@@ -43,6 +43,7 @@ export class SigningKeyring {
   static async open(store: SigningKeyStore, configuredPem: string | null, policy: Pick<Config, 'accessTokenTtlMs'>, clock: Clock): Promise<SigningKeyring> {
     const configured = configuredPem === null ? null : signingKeyFromPem(configuredPem);
     const now = new Date(clock.now());
+    await store.sealPlaintext(publicPemOf);
     if (configured) await store.adoptConfigured(storableKey(configured, null), now);
     else await store.ensureGenerated(generateSigningKey, now);
     const keyring = new SigningKeyring(store, configured, policy, clock);
@@ -92,6 +93,12 @@ export class SigningKeyring {
     this.lastLoad = this.clock.now();
     const rows = await this.store.verifiable(new Date(this.lastLoad - this.policy.accessTokenTtlMs));
     this.known = rows.map(toKnown);
+    // A retired key signs nothing any more: its private part is erased, so no copy of the
+    // database (backups included) can mint tokens with it later. The public part keeps verifying.
+    const now = this.clock.now();
+    if (this.known.some((known) => known.signing && known.retiredAt !== null && known.retiredAt <= now)) {
+      await this.store.erasePrivateParts(new Date(now));
+    }
   }
 }
 

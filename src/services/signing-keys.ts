@@ -43,6 +43,11 @@ function verificationKeyOf(publicKey: KeyObject): VerificationKey {
   return { kid, publicKey, jwk: { kty, crv, x, y, kid, alg: SIGNING_ALGORITHM, use: 'sig' } };
 }
 
+/** The SPKI PEM of a PEM private key. */
+export function publicPemOf(privateKeyPem: string): string {
+  return createPublicKey(parseEs256PrivateKey(privateKeyPem)).export({ format: 'pem', type: 'spki' }).toString();
+}
+
 /** How the signing-key store records a key: the public part always, the private part when it may. */
 export function storableKey(pair: SigningKeyPair, privateKeyPem: string | null): NewSigningKey {
   return { kid: pair.kid, algorithm: SIGNING_ALGORITHM, privateKeyPem, publicKeyPem: pair.publicKey.export({ format: 'pem', type: 'spki' }).toString() };

@@ -13,7 +13,8 @@ const MAX_ENTRIES = 100_000;
  * or linked accounts when it commits (db/revocation-trigger.ts), and the copy is dropped then.
  */
 export class UserProfiles {
-  private readonly cache: AnnouncedCache<UserProfile>;
+  /** null: known not to exist (so a flood of unknown ids reaches the database once each). */
+  private readonly cache: AnnouncedCache<UserProfile | null>;
 
   /** `feed` names the revocation feed that carries the database's announcements. */
   constructor(
@@ -27,13 +28,28 @@ export class UserProfiles {
   /** The user's profile; null when there is no such user. */
   async find(userId: string): Promise<UserProfile | null> {
     const known = this.cache.get(userId);
-    if (known) return known;
+    if (known !== undefined) return known;
+    return (await this.findMany([userId])).get(userId) ?? null;
+  }
+
+  /** Profiles by id, those not known here read in one query; an id with no user maps to null. */
+  async findMany(userIds: readonly string[]): Promise<Map<string, UserProfile | null>> {
+    const found = new Map<string, UserProfile | null>();
+    const missing: string[] = [];
+    for (const id of new Set(userIds)) {
+      const known = this.cache.get(id);
+      if (known === undefined) missing.push(id);
+      else found.set(id, known);
+    }
+    if (missing.length === 0) return found;
     const ticket = this.cache.ticket();
-    const user = await this.users().findById(userId);
-    if (!user) return null;
-    const profile = profileOf(user);
-    this.cache.set(userId, profile, ticket);
-    return profile;
+    const users = new Map((await this.users().findByIds(missing)).map((user) => [user.id, profileOf(user)]));
+    for (const id of missing) {
+      const profile = users.get(id) ?? null;
+      found.set(id, profile);
+      this.cache.set(id, profile, ticket);
+    }
+    return found;
   }
 
   /** Where the database's feed reports. */

@@ -9,7 +9,10 @@ import { whileAvailable, whileReachable } from './store-failure.js';
 export interface PendingAuthorization {
   provider: OAuthProviderName;
   redirectUri: string;
+  /** The PKCE verifier kept here for the login; null when the client holds its own or the provider has no PKCE. */
   codeVerifier: string | null;
+  /** The S256 challenge of a client that holds its own verifier: the login must carry the verifier. */
+  codeChallenge: string | null;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -38,7 +41,9 @@ export class RedisOAuthStateStore implements OAuthStateStore {
   take(state: string, now: number): Promise<PendingAuthorization | null> {
     return whileReachable('redis', async () => {
       const stored = await this.redis.getdel(this.key(state));
-      const pending = stored === null ? null : (JSON.parse(stored) as PendingAuthorization);
+      // States stored before codeChallenge existed have none.
+      const parsed = stored === null ? null : (JSON.parse(stored) as PendingAuthorization);
+      const pending = parsed && { ...parsed, codeChallenge: parsed.codeChallenge ?? null };
       return pending && now < pending.expiresAt ? pending : null;
     });
   }
@@ -62,11 +67,18 @@ export class PostgresOAuthStateStore implements OAuthStateStore {
 
   take(state: string, now: number): Promise<PendingAuthorization | null> {
     return whileAvailable('database', async () => {
-      const [row]: Array<{ provider: OAuthProviderName; redirect_uri: string; code_verifier: string | null; expires_at: string | Date }> = await this.orm.em
-        .fork()
-        .execute('delete from oauth_states where state_hash = ? returning provider, redirect_uri, code_verifier, expires_at', [sha256(state)]);
+      const [row]: Array<{ provider: OAuthProviderName; redirect_uri: string; code_verifier: string | null; code_challenge: string | null; expires_at: string | Date }> =
+        await this.orm.em
+          .fork()
+          .execute('delete from oauth_states where state_hash = ? returning provider, redirect_uri, code_verifier, code_challenge, expires_at', [sha256(state)]);
       if (!row) return null;
-      const pending = { provider: row.provider, redirectUri: row.redirect_uri, codeVerifier: row.code_verifier, expiresAt: new Date(row.expires_at).getTime() };
+      const pending = {
+        provider: row.provider,
+        redirectUri: row.redirect_uri,
+        codeVerifier: row.code_verifier,
+        codeChallenge: row.code_challenge,
+        expiresAt: new Date(row.expires_at).getTime(),
+      };
       return now < pending.expiresAt ? pending : null;
     });
   }

@@ -1,5 +1,6 @@
 import { ConnectionException } from '@mikro-orm/core';
 import { AuthError } from '../errors/auth-error.js';
+import { scrubText } from '../infra/scrub.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
 
@@ -21,7 +22,7 @@ export async function whileAvailable<T>(store: string, operation: () => Promise<
     return await operation();
   } catch (error) {
     if (error instanceof AuthError || !isOutage(error)) throw error;
-    throw new AuthError('SERVICE_UNAVAILABLE', { detail: `${store}: ${(error as Error).message}`, cause: error, store });
+    throw new AuthError('SERVICE_UNAVAILABLE', { detail: `${store}: ${scrubText((error as Error).message)}`, cause: error, store });
   }
 }
 

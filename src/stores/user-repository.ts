@@ -29,6 +29,9 @@ export interface ProviderAccount {
 // A user with their provider identities in one query (a join), not two: `me` runs it per request.
 const WITH_IDENTITIES = { populate: ['identities'], strategy: LoadStrategy.JOINED } as const;
 
+/** What a sign-in finds when it asks again: still fine, the account disabled (or gone), or its password changed. */
+export type SignInStanding = 'ok' | 'disabled' | 'password_changed';
+
 /** Users, through the request's EntityManager. */
 export class UserRepository {
   constructor(private readonly em: EntityManager) {}
@@ -41,6 +44,13 @@ export class UserRepository {
   findById(id: string): Promise<User | null> {
     if (!isUuid(id)) return Promise.resolve(null);
     return whileAvailable('database', () => this.em.findOne(User, { id }, WITH_IDENTITIES));
+  }
+
+  /** The users with these ids, in one query (ids that are not UUIDs match nothing). */
+  findByIds(ids: readonly string[]): Promise<User[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return Promise.resolve([]);
+    return whileAvailable('database', () => this.em.find(User, { id: { $in: valid } }, WITH_IDENTITIES));
   }
 
   /** Creates a password account; EMAIL_TAKEN when the normalised email exists (race-safe via the unique index). */
@@ -57,10 +67,20 @@ export class UserRepository {
     });
   }
 
-  async setPasswordHash(user: User, passwordHash: string, now: Date): Promise<void> {
-    user.passwordHash = passwordHash;
-    user.updatedAt = now;
-    await this.flush();
+  /** Replaces the password hash only while it is still `expected`; false when it had changed (or gone). */
+  async replacePasswordHash(userId: string, expected: string, passwordHash: string, now: Date): Promise<boolean> {
+    const updated = await whileAvailable('database', () => this.em.nativeUpdate(User, { id: userId, passwordHash: expected }, { passwordHash, updatedAt: now }));
+    return updated > 0;
+  }
+
+  /** Read now from the database: may a sign-in that checked `passwordHash` keep its session? */
+  async signInStanding(id: string, passwordHash: string): Promise<SignInStanding> {
+    const rows: Array<{ enabled: boolean; same: boolean }> = await whileAvailable('database', () =>
+      this.em.execute('select disabled_at is null as enabled, password_hash is not distinct from ? as same from users where id = ?', [passwordHash, id]),
+    );
+    const row = rows[0];
+    if (!row || !row.enabled) return 'disabled';
+    return row.same ? 'ok' : 'password_changed';
   }
 
   /** Whether the user exists and is not disabled, read now from the database (not this EntityManager's copy). */

@@ -8,7 +8,7 @@ import { PASSWORD, refresh, refreshed, revokeSession, sessionIdOf, signIn, signU
 import { bearer, errorCode, postGraphQL } from '../helpers/graphql-client.js';
 import { approvedLogin, envFor, loggedIn, useFakeProviders } from '../helpers/oauth.js';
 import { eventually } from '../helpers/eventually.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp, TEST_KEY_ENCRYPTION_KEY } from '../helpers/test-app.js';
 import { TestClock } from '../helpers/test-clock.js';
 
 interface AuditRow {
@@ -323,6 +323,16 @@ describe.each(['redis', 'postgres'] as const)('audit trail of GraphQL auth event
       ]);
       expect(rows[2]).toMatchObject({ session_id: null, ip: '127.0.0.1', user_agent: ua });
       expect(asText(rows)).not.toContain(PASSWORD);
+
+      // A burst of refusals of the same key in the same window: counted, one row and one log line.
+      const counted = async () => Number(/auth_events_total\{event="sign_in_failed",provider=""\} (\d+)/.exec(await (await fetch(`${limited.url}/metrics`)).text())?.[1] ?? 0);
+      const before = await counted();
+      for (let i = 0; i < 10; i += 1) expect(errorCode(await signIn(limited, email, PASSWORD, agent(ua)))).toBe('RATE_LIMITED');
+      expect(await counted()).toBe(before + 10);
+      // Events are written in order: once a later one is in, every refusal before it was handled.
+      await signUp(limited, uniqueEmail(), PASSWORD, agent(ua));
+      const after = await eventually(() => rowsFrom(limited, ua), (list) => list.some((row) => row.type === 'sign_up'));
+      expect(after.filter((row) => row.detail?.reason === 'rate_limited')).toHaveLength(1);
     } finally {
       await limited.close();
     }
@@ -369,6 +379,7 @@ describe('auth event log lines', () => {
       DATABASE_URL: base.databaseUrl,
       RATE_LIMIT_SIGNIN: '100000/5m',
       RATE_LIMIT_SIGNUP: '100000/5m',
+      KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
     });
     const gateway = await startGateway(config, { logger: pino({ level: 'info' }, sink), clock: new TestClock() });
     try {

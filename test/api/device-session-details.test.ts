@@ -45,10 +45,16 @@ describe.each(['redis', 'postgres'] as const)('what sessions tells about each se
     });
     afterAll(() => app?.close());
 
-    it('gives the client address from X-Forwarded-For (its first entry)', async () => {
-      const pair = await signUp(app, uniqueEmail(), PASSWORD, { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' });
+    it('gives the client address the proxy appended to X-Forwarded-For (its last entry), not what the client wrote before it', async () => {
+      const pair = await signUp(app, uniqueEmail(), PASSWORD, { 'x-forwarded-for': '203.0.113.7, 198.51.100.20' });
       const [session] = await listedSessions(app, pair.accessToken);
-      expect(session!.ip).toBe('203.0.113.7');
+      expect(session!.ip).toBe('198.51.100.20');
+    });
+
+    it('stores the socket address when the trusted entry is not an IP address, never the entry', async () => {
+      const pair = await signUp(app, uniqueEmail(), PASSWORD, { 'x-forwarded-for': `198.51.100.20, <script>${'x'.repeat(2000)}` });
+      const [session] = await listedSessions(app, pair.accessToken);
+      expect(session!.ip).toBe('127.0.0.1');
     });
   });
 

@@ -109,8 +109,8 @@ describe('signing keys from JWT_PRIVATE_KEY', () => {
       expect((await kidsOf(after)).sort()).toEqual([first.kid, second.kid].sort());
       expect(kidOf((await signUp(after)).accessToken)).toBe(second.kid);
       // Only the public part of an operator's key is ever stored.
-      const rows = await after.sql<{ kid: string; private_key_pem: string | null }>('select kid, private_key_pem from signing_keys');
-      expect(rows.filter((row) => row.private_key_pem !== null)).toEqual([]);
+      const rows = await after.sql<{ kid: string; sealed_private_key: string | null }>('select kid, sealed_private_key from signing_keys');
+      expect(rows.filter((row) => row.sealed_private_key !== null)).toEqual([]);
     } finally {
       await after.close();
     }

@@ -26,13 +26,13 @@ function member(extra: Partial<KakaoProfile> = {}): KakaoProfile {
 
 describe.each(['redis', 'postgres'] as const)('Kakao sign-in (%s sessions)', (store) => {
   it("builds the authorize URL: Kakao's endpoint, response_type, client_id, redirect_uri, state and an S256 challenge", async () => {
-    const { url, state } = await authorized(apps[store], 'KAKAO', APP_URI);
+    const { url, state } = await authorized(apps[store], 'KAKAO', REDIRECT_URI);
     const parsed = new URL(url);
     expect(`${parsed.origin}${parsed.pathname}`).toBe(kakao.authorizeUrl);
     expect(Object.fromEntries(parsed.searchParams)).toEqual({
       response_type: 'code',
       client_id: kakao.clientId,
-      redirect_uri: APP_URI,
+      redirect_uri: REDIRECT_URI,
       state,
       code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       code_challenge_method: 'S256',

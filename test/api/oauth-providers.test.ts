@@ -23,6 +23,7 @@ beforeAll(async () => {
     OAUTH_GOOGLE_AUTHORIZE_URL: `${dead}/o/oauth2/v2/auth`,
     OAUTH_GOOGLE_TOKEN_URL: `${dead}/token`,
     OAUTH_GOOGLE_USERINFO_URL: `${dead}/v1/userinfo`,
+    OAUTH_REDIRECT_URIS: REDIRECT_URI,
   });
 });
 afterAll(() => app?.close());

@@ -95,8 +95,9 @@ describe.each(['redis', 'postgres'] as const)('OAuth state, redirect URIs and PK
     const forKakao = await authorized(app, 'KAKAO');
     const code = google.issueCode({ profile: googleProfile(), redirectUri: REDIRECT_URI });
     expect(errorCode(await oauthLogin(app, { provider: 'GOOGLE', code, redirectUri: REDIRECT_URI, state: forKakao.state }))).toBe('INVALID_OAUTH_STATE');
-    const forApp = await authorized(app, 'GOOGLE', APP_URI);
-    expect(errorCode(await oauthLogin(app, { provider: 'GOOGLE', code, redirectUri: REDIRECT_URI, state: forApp.state }))).toBe('INVALID_OAUTH_STATE');
+    const pair = pkcePair();
+    const forApp = await authorized(app, 'GOOGLE', APP_URI, pair.challenge);
+    expect(errorCode(await oauthLogin(app, { provider: 'GOOGLE', code, redirectUri: REDIRECT_URI, state: forApp.state, codeVerifier: pair.verifier }))).toBe('INVALID_OAUTH_STATE');
     expect(google.calls).toHaveLength(0);
     expect(kakao.calls).toHaveLength(0);
   });
@@ -111,12 +112,13 @@ describe.each(['redis', 'postgres'] as const)('OAuth state, redirect URIs and PK
     expect(await isKept(state)).toBe(false);
   });
 
-  it('sends the redirect URI kept with the state when the login omits it (a custom scheme too)', async () => {
-    const { url, state } = await authorized(app, 'KAKAO', APP_URI);
+  it('sends the redirect URI kept with the state when the login omits it (a custom scheme too, with the client\'s own PKCE)', async () => {
+    const pair = pkcePair();
+    const { url, state } = await authorized(app, 'KAKAO', APP_URI, pair.challenge);
     const approval = kakao.approve(url, { id: Date.now(), nickname: 'app user' });
-    const response = await oauthLogin(app, { provider: 'KAKAO', code: approval.code, state });
+    const response = await oauthLogin(app, { provider: 'KAKAO', code: approval.code, state, codeVerifier: pair.verifier });
     expect(response.errors).toBeUndefined();
-    expect(kakao.callsTo('token')[0]!.form).toMatchObject({ redirect_uri: APP_URI, code_verifier: expect.any(String) });
+    expect(kakao.callsTo('token')[0]!.form).toMatchObject({ redirect_uri: APP_URI, code_verifier: pair.verifier });
   });
 
   it.each([

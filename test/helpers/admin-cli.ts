@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { TestApp } from './test-app.js';
+import { type TestApp, TEST_KEY_ENCRYPTION_KEY } from './test-app.js';
 
 export const ADMIN = path.resolve('dist/scripts/admin.js');
 
@@ -10,9 +10,9 @@ export interface AdminOutcome {
   stderr: string;
 }
 
-/** The admin CLI run with `settings` (plus PATH and NODE_ENV=test), `stdin` piped in. */
+/** The admin CLI run with `settings` (plus PATH, NODE_ENV=test and the test apps' key-encryption key), `stdin` piped in. */
 export function runAdmin(args: string[], stdin: string, settings: Record<string, string>): Promise<AdminOutcome> {
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...settings };
+  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, ...settings };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ADMIN, ...args], { env });
     let stdout = '';

@@ -3,7 +3,7 @@ import { AUTH_FIELDS, type AuthPayload, type GraphQLClient } from './accounts.js
 import type { GraphQLResponse } from './graphql-client.js';
 
 /** The redirect URI every OAuth test app allows first (see envFor). */
-export const REDIRECT_URI = 'http://localhost:3000/oauth/callback';
+export const REDIRECT_URI = 'https://app.example.com/oauth/callback';
 
 export type ProviderName = 'GOOGLE' | 'KAKAO' | 'NAVER';
 
@@ -11,8 +11,8 @@ export const OAUTH_LOGIN = `mutation($provider: OAuthProvider!, $code: String!, 
   oauthLogin(provider: $provider, code: $code, redirectUri: $redirectUri, state: $state, codeVerifier: $codeVerifier) { ${AUTH_FIELDS} }
 }`;
 
-export const OAUTH_AUTHORIZATION_URL = `query($provider: OAuthProvider!, $redirectUri: String!) {
-  oauthAuthorizationUrl(provider: $provider, redirectUri: $redirectUri) { url state }
+export const OAUTH_AUTHORIZATION_URL = `query($provider: OAuthProvider!, $redirectUri: String!, $codeChallenge: String) {
+  oauthAuthorizationUrl(provider: $provider, redirectUri: $redirectUri, codeChallenge: $codeChallenge) { url state }
 }`;
 
 export interface OAuthLoginVars {
@@ -28,14 +28,14 @@ export function oauthLogin(app: GraphQLClient, vars: OAuthLoginVars, headers?: R
   return app.gql<{ oauthLogin: AuthPayload }>(OAUTH_LOGIN, { ...vars }, headers);
 }
 
-/** One oauthAuthorizationUrl query, answered as the client sees it. */
-export function authorizationUrl(app: GraphQLClient, provider: ProviderName, redirectUri = REDIRECT_URI) {
-  return app.gql<{ oauthAuthorizationUrl: { url: string; state: string } }>(OAUTH_AUTHORIZATION_URL, { provider, redirectUri });
+/** One oauthAuthorizationUrl query, answered as the client sees it; `codeChallenge` when the client runs PKCE itself. */
+export function authorizationUrl(app: GraphQLClient, provider: ProviderName, redirectUri = REDIRECT_URI, codeChallenge?: string) {
+  return app.gql<{ oauthAuthorizationUrl: { url: string; state: string } }>(OAUTH_AUTHORIZATION_URL, { provider, redirectUri, codeChallenge });
 }
 
 /** The {url, state} the gateway issued; throws with the response when refused. */
-export async function authorized(app: GraphQLClient, provider: ProviderName, redirectUri = REDIRECT_URI): Promise<{ url: string; state: string }> {
-  const response = await authorizationUrl(app, provider, redirectUri);
+export async function authorized(app: GraphQLClient, provider: ProviderName, redirectUri = REDIRECT_URI, codeChallenge?: string): Promise<{ url: string; state: string }> {
+  const response = await authorizationUrl(app, provider, redirectUri, codeChallenge);
   if (!response.data?.oauthAuthorizationUrl) throw new Error(`oauthAuthorizationUrl failed: ${response.text}`);
   return response.data.oauthAuthorizationUrl;
 }

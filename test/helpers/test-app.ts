@@ -9,6 +9,9 @@ import { TestClock } from './test-clock.js';
 
 export type StoreKind = 'redis' | 'postgres';
 
+/** The key-encryption key test apps seal signing keys with (a test value, not a secret). */
+export const TEST_KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export interface TestApp {
   readonly url: string;
   readonly clock: TestClock;
@@ -77,6 +80,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     RATE_LIMIT_REFRESH: '100000/5m',
     RATE_LIMIT_OAUTH: '100000/5m',
     SIGNIN_ACCOUNT_MAX_FAILURES: '1000',
+    // One key-encryption key for every test app, so apps sharing a database open each other's keys.
+    KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
     ...env,
   });
   const gateway = await startGateway(config, { logger: createLogger('silent'), clock });

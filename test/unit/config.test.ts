@@ -35,7 +35,9 @@ describe('loadConfig defaults', () => {
       refreshReuseGraceMs: 10_000,
       maxSessionsPerUser: 50,
       bcryptCost: 12,
-      trustProxy: false,
+      trustedProxies: 0,
+      keyEncryptionKey: null,
+      maxEntityRepresentations: 100,
       introspection: true,
       logLevel: 'info',
     });
@@ -237,5 +239,37 @@ describe('loadConfig for rate limits', () => {
     const error = configError(env);
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]!.startsWith(`${variable}: `)).toBe(true);
+  });
+});
+
+describe('loadConfig for proxies and key encryption', () => {
+  it.each([
+    ['false', 0],
+    ['0', 0],
+    ['true', 1],
+    ['1', 1],
+    ['3', 3],
+  ])('TRUST_PROXY=%s → %i proxies that append to X-Forwarded-For', (raw, hops) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustedProxies).toBe(hops);
+  });
+
+  it('refuses a TRUST_PROXY that is neither a boolean nor a count', () => {
+    expect(configError({ TRUST_PROXY: 'leftmost' }).problems).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+  });
+
+  it('reads KEY_ENCRYPTION_KEY as 64 hex digits or base64 of 32 bytes, and refuses anything else without echoing it', () => {
+    expect(loadConfig({ KEY_ENCRYPTION_KEY: 'ab'.repeat(32) }).keyEncryptionKey).toEqual(Buffer.alloc(32, 0xab));
+    expect(loadConfig({ KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }).keyEncryptionKey).toEqual(Buffer.alloc(32, 1));
+    const error = configError({ KEY_ENCRYPTION_KEY: 'too-short-secret' });
+    expect(error.problems).toEqual([expect.stringMatching(/^KEY_ENCRYPTION_KEY: expected 32 bytes/)]);
+    expect(error.message).not.toContain('too-short-secret');
+    expect(configError({ KEY_ENCRYPTION_KEY: 'ab'.repeat(32), KEY_ENCRYPTION_KEY_FILE: '/etc/hostname' }).problems).toEqual([
+      expect.stringMatching(/^KEY_ENCRYPTION_KEY_FILE: set either/),
+    ]);
+  });
+
+  it('says whether NODE_ENV was set or development was only the default', () => {
+    expect(loadConfig({}).nodeEnvDefaulted).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).nodeEnvDefaulted).toBe(false);
   });
 });

@@ -18,6 +18,10 @@ export class PendingOAuthState {
   @Property({ type: 'text', nullable: true })
   codeVerifier!: string | null;
 
+  /** The S256 challenge of a client holding its own PKCE verifier; the login must carry that verifier. */
+  @Property({ type: 'text', nullable: true })
+  codeChallenge!: string | null;
+
   @Property({ type: 'datetime' })
   expiresAt!: Date;
 }

@@ -3,8 +3,9 @@ import { announceKeyChange } from '../revocation-trigger.js';
 
 /**
  * An access-token signing key, shared by every instance and restart. Keys the gateway generated
- * keep their private part here; a key the operator configures (JWT_PRIVATE_KEY) is recorded by
- * its public part only, so tokens it signed keep verifying after the operator changes it.
+ * keep their private part here, sealed under the key-encryption key, until they stop signing; a
+ * key the operator configures (JWT_PRIVATE_KEY) is recorded by its public part only, so tokens it
+ * signed keep verifying after the operator changes it.
  */
 @Entity({ tableName: 'signing_keys', triggers: [announceKeyChange()] })
 export class SigningKey {
@@ -15,9 +16,9 @@ export class SigningKey {
   @Property({ type: 'text' })
   algorithm!: string;
 
-  /** PKCS#8 PEM; null for an operator-configured key. */
+  /** PKCS#8 PEM sealed with AES-256-GCM (infra/key-sealer.ts); null for an operator-configured key and once retired. */
   @Property({ type: 'text', nullable: true })
-  privateKeyPem!: string | null;
+  sealedPrivateKey!: string | null;
 
   /** SPKI PEM; null on keys recorded before it was kept (derived from the private key then). */
   @Property({ type: 'text', nullable: true })

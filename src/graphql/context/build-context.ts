@@ -59,9 +59,14 @@ async function decideLogin(deps: ContextDependencies, authorization: string | un
   if (check.status === 'expired') return { state: LoginState.TOKEN_EXPIRED, claims: check.claims };
   try {
     const live = await deps.sessions.isLive({ userId: check.claims.userId, id: check.claims.sessionId });
-    return { state: live ? LoginState.AUTHENTICATED : LoginState.SESSION_REVOKED, claims: check.claims };
+    // A disabled (or deleted) user's tokens are refused here too, not only by ending their
+    // sessions: disabling must hold even when ending the sessions failed.
+    const user = live ? await deps.profiles.find(check.claims.userId) : null;
+    const allowed = user !== null && !user.disabled;
+    return { state: allowed ? LoginState.AUTHENTICATED : LoginState.SESSION_REVOKED, claims: check.claims };
   } catch (error) {
-    const failure = error instanceof AuthError ? error : new AuthError('SERVICE_UNAVAILABLE', { detail: String(error) });
+    // A store outage is SERVICE_UNAVAILABLE already; anything else stays itself, to be masked as internal.
+    const failure = error instanceof Error ? error : new AuthError('SERVICE_UNAVAILABLE', { detail: String(error) });
     return { state: 'UNDECIDED', claims: check.claims, failure };
   }
 }

@@ -8,12 +8,12 @@ import { LoginState } from './login-state.js';
 /**
  * What the context builder decided about the caller. Signature-checked claims are kept for the
  * states that have them (refresh binding reads an expired token's user). `UNDECIDED` means the
- * session store could not be asked: operations that need the answer fail with that error.
+ * stores could not be asked: operations that need the answer fail with that error.
  */
 export type Login =
   | { state: LoginState.AUTHORIZATION_NOT_FOUND | LoginState.TOKEN_TYPE_MISMATCH | LoginState.TOKEN_INVALID; claims: null }
   | { state: LoginState.TOKEN_EXPIRED | LoginState.SESSION_REVOKED | LoginState.AUTHENTICATED; claims: AccessClaims }
-  | { state: 'UNDECIDED'; claims: AccessClaims; failure: AuthError };
+  | { state: 'UNDECIDED'; claims: AccessClaims; failure: Error };
 
 export interface GatewayContext {
   login: Login;

@@ -22,4 +22,7 @@ export class SignInInput {
 
   @Field()
   password!: string;
+
+  @Field(() => String, { nullable: true, description: 'The deviceToken an earlier signIn of this account gave this device.' })
+  deviceToken?: string | null;
 }

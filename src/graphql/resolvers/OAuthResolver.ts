@@ -12,13 +12,17 @@ import { OAuthAuthorization } from '../types/OAuthAuthorization.js';
 export class OAuthResolver {
   constructor(private readonly oauth: OAuthLogin) {}
 
-  @Query(() => OAuthAuthorization, { description: 'Starts a social sign-in: the URL to send the browser to, and its state.' })
+  @Query(() => OAuthAuthorization, {
+    description:
+      'Starts a social sign-in: the URL to send the browser to, and its state. codeChallenge: the S256 challenge of a client holding its own PKCE verifier (required for a redirect URI that is not https); oauthLogin must then carry the codeVerifier.',
+  })
   async oauthAuthorizationUrl(
+    @Arg('codeChallenge', () => String, { nullable: true }) codeChallenge: string | null,
     @Arg('redirectUri') redirectUri: string,
     @Arg('provider', () => OAuthProvider) provider: OAuthProvider,
     @Ctx() ctx: GatewayContext,
   ): Promise<OAuthAuthorization> {
-    return Object.assign(new OAuthAuthorization(), await this.oauth.authorizationUrl(provider, redirectUri, ctx.client));
+    return Object.assign(new OAuthAuthorization(), await this.oauth.authorizationUrl(provider, redirectUri, codeChallenge ?? null, ctx.client));
   }
 
   @Mutation(() => AuthPayload, {

@@ -1,8 +1,8 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { AuthError } from '../../errors/auth-error.js';
 import type { AuthEventFacts, AuthEvents } from '../../services/auth-events.js';
 import type { RateLimits } from '../../services/rate-limits.js';
 import type { Sessions } from '../../services/sessions.js';
+import type { TokenRefresh } from '../../services/token-refresh.js';
 import type { GatewayContext } from '../context/context.js';
 import { loginStateOf, requireUser } from '../context/context.js';
 import { LoginState } from '../types/enums.js';
@@ -14,6 +14,7 @@ import { SessionView } from '../types/SessionView.js';
 export class SessionResolver {
   constructor(
     private readonly sessions: Sessions,
+    private readonly tokenRefresh: TokenRefresh,
     private readonly limits: RateLimits,
     private readonly events: AuthEvents,
   ) {}
@@ -25,19 +26,8 @@ export class SessionResolver {
 
   @Mutation(() => AuthPayload, { description: 'Trades a refresh token for a new token pair; the old refresh token stops working.' })
   async refresh(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: GatewayContext): Promise<AuthPayload> {
-    await this.limits.refresh(ctx.client);
-    // The user is read before anything rotates: with the database down the call fails whole,
-    // and the client's token stays good for a retry.
-    const ownerId = this.sessions.refOf(refreshToken)?.userId ?? null;
-    const user = ownerId === null ? null : await ctx.profiles.find(ownerId);
-    if (ownerId !== null && !user) {
-      // The user was deleted: sessions kept outside the database go with them now.
-      await this.sessions.endAll(ownerId);
-      throw new AuthError('INVALID_REFRESH_TOKEN');
-    }
-    if (user?.disabled) throw new AuthError('ACCOUNT_DISABLED');
-    const tokens = await this.sessions.refresh(refreshToken, ctx.login.claims?.userId ?? null, ctx.client);
-    return toAuthPayload(user!, tokens, false);
+    const { user, tokens } = await this.tokenRefresh.refresh(refreshToken, ctx.login.claims?.userId ?? null, ctx.client);
+    return toAuthPayload(user, tokens, false);
   }
 
   @Mutation(() => Boolean, {
@@ -53,6 +43,8 @@ export class SessionResolver {
     const state = loginStateOf(ctx);
     if (state !== LoginState.AUTHENTICATED) {
       if (refreshToken) {
+        // A refresh token is a credential: each try spends the address's logout budget.
+        await this.limits.logout(ctx.client);
         const ref = this.sessions.refOf(refreshToken);
         return this.recorded('logout', await this.sessions.endByRefreshToken(refreshToken), ctx, { userId: ref?.userId, sessionId: ref?.id });
       }

@@ -23,4 +23,10 @@ export class AuthPayload {
 
   @Field()
   isNewUser!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "From signIn: this device's token for the account. Send it back as SignInInput.deviceToken, so failed sign-ins by others never lock this device out.",
+  })
+  deviceToken!: string | null;
 }

@@ -19,7 +19,7 @@ export function toUserView(user: UserProfile, viewerId: string | null): UserView
   });
 }
 
-export function toAuthPayload(user: UserProfile, tokens: TokenPair, isNewUser: boolean): AuthPayload {
+export function toAuthPayload(user: UserProfile, tokens: TokenPair, isNewUser: boolean, deviceToken: string | null = null): AuthPayload {
   return Object.assign(new AuthPayload(), {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -28,11 +28,12 @@ export function toAuthPayload(user: UserProfile, tokens: TokenPair, isNewUser: b
     refreshExpiresIn: tokens.refreshExpiresIn,
     user: toUserView(user, tokens.userId),
     isNewUser,
+    deviceToken,
   });
 }
 
 export function signedInPayload(result: SignedIn): AuthPayload {
-  return toAuthPayload(profileOf(result.user), result.tokens, result.isNewUser);
+  return toAuthPayload(profileOf(result.user), result.tokens, result.isNewUser, result.deviceToken ?? null);
 }
 
 export function toSessionView(session: DeviceSession, currentSessionId: string): SessionView {

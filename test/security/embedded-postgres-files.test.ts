@@ -1,0 +1,49 @@
+import { watch } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
+
+/**
+ * Review item 11: embedded PostgreSQL as root. Traversal rights are added only under the project
+ * (and to the data directory itself), and the superuser password never touches a world-readable file.
+ */
+
+const asRoot = process.getuid?.() === 0;
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'auth-gateway-embedded-files-'));
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+(asRoot ? it : it.skip)('a DATA_DIR below a directory outside the project that others cannot pass → refused with its name, its mode unchanged', async () => {
+  const closed = path.join(scratch, 'closed');
+  await mkdir(closed, { mode: 0o700 });
+  await chmod(closed, 0o700);
+  await expect(startEmbeddedPostgres(path.join(closed, 'data'), () => undefined)).rejects.toThrow(new RegExp(`cannot pass through ${closed}`));
+  expect((await stat(closed)).mode & 0o777).toBe(0o700);
+});
+
+it('initdb gets the superuser password from no file in the temporary directory', async () => {
+  // A directory of its own in the system's temporary directory, as an operator's DATA_DIR would be.
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-embedded-data-'));
+  const temporary = path.join(scratch, 'tmp');
+  await mkdir(temporary);
+  const seen: string[] = [];
+  const watcher = watch(temporary, (_event, name) => name && seen.push(name));
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = temporary;
+  try {
+    const database = await startEmbeddedPostgres(dataDir, () => undefined);
+    await database.stop();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    watcher.close();
+  }
+  expect(seen.filter((name) => name.startsWith('pg-password'))).toEqual([]);
+  expect(await readdir(temporary)).toEqual([]);
+  // The private directory it used instead is gone again.
+  expect((await readdir(dataDir)).filter((name) => name.startsWith('init-'))).toEqual([]);
+  await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
