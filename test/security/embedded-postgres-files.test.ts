@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { watch } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,10 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
  * (and to the data directory itself), and the superuser password never touches a world-readable file.
  */
 
+const run = promisify(execFile);
 const asRoot = process.getuid?.() === 0;
+/** The built module (`npm test` builds first), for a process of its own. */
+const EMBEDDED = path.resolve('dist/src/infra/embedded-postgres.js');
 let scratch: string;
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'auth-gateway-embedded-files-'));
@@ -27,18 +32,21 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 it('initdb gets the superuser password from no file in the temporary directory', async () => {
   // A directory of its own in the system's temporary directory, as an operator's DATA_DIR would be.
   const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-embedded-data-'));
-  const temporary = path.join(scratch, 'tmp');
-  await mkdir(temporary);
+  // A temporary directory like /tmp (anyone may write, and read what the umask leaves readable).
+  const temporary = await mkdtemp(path.join(tmpdir(), 'auth-gateway-embedded-tmp-'));
+  await chmod(temporary, 0o1777);
   const seen: string[] = [];
   const watcher = watch(temporary, (_event, name) => name && seen.push(name));
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = temporary;
   try {
-    const database = await startEmbeddedPostgres(dataDir, () => undefined);
-    await database.stop();
+    // Its own process: TMPDIR is read from the real environment, which a test file cannot change.
+    // Asynchronously, so the watcher hears every file as it comes and goes.
+    const started = await run(
+      process.execPath,
+      ['--input-type=module', '-e', 'const { startEmbeddedPostgres } = await import(process.argv[1]); await (await startEmbeddedPostgres(process.argv[2], () => undefined)).stop();', EMBEDDED, dataDir],
+      { env: { ...process.env, TMPDIR: temporary }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(started.stderr).toBe('');
   } finally {
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
     watcher.close();
   }
   expect(seen.filter((name) => name.startsWith('pg-password'))).toEqual([]);
@@ -46,4 +54,5 @@ it('initdb gets the superuser password from no file in the temporary directory',
   // The private directory it used instead is gone again.
   expect((await readdir(dataDir)).filter((name) => name.startsWith('init-'))).toEqual([]);
   await rm(dataDir, { recursive: true, force: true });
-}, 60_000);
+  await rm(temporary, { recursive: true, force: true });
+}, 90_000);
