@@ -150,32 +150,37 @@ function keyPrefix(raw: string): string {
   return raw;
 }
 
-function readPrivateKey(env: Environment, problems: string[]): string | null {
-  const inline = env.JWT_PRIVATE_KEY?.trim();
-  const file = env.JWT_PRIVATE_KEY_FILE?.trim();
+/**
+ * A secret given inline (`NAME`) or as a file (`NAME_FILE`), never both: its text and the variable
+ * it came from; null when neither is set or the file cannot be read (a problem line says so).
+ */
+function readSecret(env: Environment, name: string, problems: string[]): { from: string; text: string } | null {
+  const inline = env[name]?.trim();
+  const file = env[`${name}_FILE`]?.trim();
   if (inline && file) {
-    problems.push('JWT_PRIVATE_KEY_FILE: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both');
+    problems.push(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);
     return null;
   }
-  if (!inline && !file) return null;
-  const name = inline ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE';
-  // An inline key may carry its line breaks as \n escapes (one-line environment files).
-  const pem = inline ? inline.replace(/\\n/g, '\n') : readKeyFile(file!, problems);
-  if (pem === null) return null;
+  if (inline) return { from: name, text: inline };
+  if (!file) return null;
   try {
-    parseEs256PrivateKey(pem);
-    return pem;
+    return { from: `${name}_FILE`, text: readFileSync(file, 'utf8') };
   } catch (error) {
-    problems.push(`${name}: ${(error as Error).message}`);
+    problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return null;
   }
 }
 
-function readKeyFile(file: string, problems: string[]): string | null {
+function readPrivateKey(env: Environment, problems: string[]): string | null {
+  const secret = readSecret(env, 'JWT_PRIVATE_KEY', problems);
+  if (secret === null) return null;
+  // An inline key may carry its line breaks as \n escapes (one-line environment files).
+  const pem = secret.from === 'JWT_PRIVATE_KEY' ? secret.text.replace(/\\n/g, '\n') : secret.text;
   try {
-    return readFileSync(file, 'utf8');
+    parseEs256PrivateKey(pem);
+    return pem;
   } catch (error) {
-    problems.push(`JWT_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(`${secret.from}: ${(error as Error).message}`);
     return null;
   }
 }
@@ -188,26 +193,12 @@ function proxyHops(raw: string): number {
 
 /** 32 bytes, as 64 hex digits or base64; inline or from a file (never quoted in a problem line). */
 function readKeyEncryptionKey(env: Environment, problems: string[]): Buffer | null {
-  const inline = env.KEY_ENCRYPTION_KEY?.trim();
-  const file = env.KEY_ENCRYPTION_KEY_FILE?.trim();
-  if (inline && file) {
-    problems.push('KEY_ENCRYPTION_KEY_FILE: set either KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_FILE, not both');
-    return null;
-  }
-  if (!inline && !file) return null;
-  const name = inline ? 'KEY_ENCRYPTION_KEY' : 'KEY_ENCRYPTION_KEY_FILE';
-  let raw = inline;
-  if (!raw) {
-    try {
-      raw = readFileSync(file!, 'utf8').trim();
-    } catch (error) {
-      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      return null;
-    }
-  }
+  const secret = readSecret(env, 'KEY_ENCRYPTION_KEY', problems);
+  if (secret === null) return null;
+  const raw = secret.text.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (key.length !== 32) {
-    problems.push(`${name}: expected 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)`);
+    problems.push(`${secret.from}: expected 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)`);
     return null;
   }
   return key;
