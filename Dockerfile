@@ -11,8 +11,11 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and the build only, as an unprivileged user.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 DATA_DIR=/var/lib/auth-gateway
 WORKDIR /app
+# DATA_DIR holds the generated key-encryption key when KEY_ENCRYPTION_KEY is not set: keep it on a
+# volume of its own (not the database's), writable by the unprivileged user.
+RUN mkdir -p /var/lib/auth-gateway && chown node:node /var/lib/auth-gateway
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
