@@ -25,8 +25,6 @@ interface FoundUser {
   user: User;
   isNewUser: boolean;
   linkedByEmail: boolean;
-  /** The link took over an account whose email was never verified: its password went. */
-  passwordRemoved: boolean;
 }
 
 export interface OAuthLoginInput {
@@ -95,13 +93,9 @@ export class OAuthLogin {
       });
       return provider.profile(accessToken);
     });
-    const { user, isNewUser, linkedByEmail, passwordRemoved } = await this.userFor(users, input.provider, profile);
+    const { user, isNewUser, linkedByEmail } = await this.userFor(users, input.provider, profile);
     const detail = { provider: input.provider };
     if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
-    // Sessions were ended inside the linking transaction, but a password sign-in that read the
-    // hash before it committed may have started one since: end them again now it has committed.
-    // (Such a sign-in also asks after its session exists, and ends it: password-auth.ts.)
-    if (passwordRemoved) await this.sessions.endAll(user.id);
     try {
       const tokens = await this.sessions.startWhileEnabled(user, client, () => users.isEnabled(user.id));
       if (!tokens) {
@@ -153,14 +147,14 @@ export class OAuthLogin {
         return await users.transaction(async (tx) => {
           await tx.lockProviderAccount(account);
           const linked = await tx.findByProviderAccount(account);
-          const found = { isNewUser: false, linkedByEmail: false, passwordRemoved: false };
+          const found = { isNewUser: false, linkedByEmail: false };
           if (linked) return { ...found, user: linked };
           const existing = email === null ? null : await tx.findByEmail(email);
           // A disabled account is refused (by the caller) before anything about it changes.
           if (existing?.disabledAt) return { ...found, user: existing };
           if (existing) {
-            const passwordRemoved = await this.linkByEmail(tx, existing, account);
-            return { ...found, user: existing, linkedByEmail: true, passwordRemoved };
+            await this.linkByEmail(tx, existing, account);
+            return { ...found, user: existing, linkedByEmail: true };
           }
           const user = tx.createSocialUser({ email, nickname: nicknameOf(profile) }, new Date(this.clock.now()));
           tx.link(user, account, new Date(this.clock.now()));
@@ -177,13 +171,15 @@ export class OAuthLogin {
   /**
    * Links a provider account to the user who owns its (provider-verified) email. If that user
    * never verified the email, whoever created the account may not own it (pre-account
-   * hijacking): their password goes and their sessions end (here, so a store outage links
-   * nothing, and again once the link has committed). True when the password was removed.
+   * hijacking): their password goes and their sessions end before the link commits (a store
+   * outage links nothing). The user's lock is held until then: a password sign-in racing this one
+   * asks after its session exists, under the same lock, and so sees the password gone and ends its
+   * session itself (password-auth.ts), whichever of the two came first.
    */
-  private async linkByEmail(tx: UserRepository, user: User, account: ProviderAccount): Promise<boolean> {
+  private async linkByEmail(tx: UserRepository, user: User, account: ProviderAccount): Promise<void> {
     const now = new Date(this.clock.now());
-    const takeOver = !user.emailVerified;
-    if (takeOver) {
+    if (!user.emailVerified) {
+      await tx.lockUser(user.id);
       user.passwordHash = null;
       user.emailVerified = true;
       user.updatedAt = now;
@@ -191,7 +187,6 @@ export class OAuthLogin {
     }
     tx.link(user, account, now);
     await tx.flush();
-    return takeOver;
   }
 }
 

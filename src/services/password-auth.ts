@@ -70,8 +70,9 @@ export class PasswordAuth {
     await attempt.succeeded();
     const passwordHash = await this.upgradedHash(users, user.id, user.passwordHash!, input.password);
     // The password was checked against the hash read before bcrypt ran. If it changed or went
-    // meanwhile (a verified social login took the account over, say), whoever removed it also
-    // ended the sessions there were; asking again once this session exists ends this one too.
+    // meanwhile (a verified social login took the account over, say), whoever removed it ended
+    // the sessions there were, under the user's lock; asking again, under that lock, once this
+    // session exists ends this one too.
     const standing: { now: SignInStanding } = { now: 'ok' };
     const tokens = await this.sessions.startWhileEnabled(user, client, async () => (standing.now = await users.signInStanding(user.id, passwordHash)) === 'ok');
     if (!tokens) {

@@ -73,11 +73,16 @@ export class UserRepository {
     return updated > 0;
   }
 
-  /** Read now from the database: may a sign-in that checked `passwordHash` keep its session? */
+  /**
+   * Read now from the database: may a sign-in that checked `passwordHash` keep its session? Asked
+   * under the user's lock (see lockUser), so it waits for a change to the password in progress and
+   * reads what that change committed.
+   */
   async signInStanding(id: string, passwordHash: string): Promise<SignInStanding> {
-    const rows: Array<{ enabled: boolean; same: boolean }> = await whileAvailable('database', () =>
-      this.em.execute('select disabled_at is null as enabled, password_hash is not distinct from ? as same from users where id = ?', [passwordHash, id]),
-    );
+    const rows: Array<{ enabled: boolean; same: boolean }> = await this.transaction(async (tx) => {
+      await tx.lockUser(id);
+      return tx.em.execute('select disabled_at is null as enabled, password_hash is not distinct from ? as same from users where id = ?', [passwordHash, id]);
+    });
     const row = rows[0];
     if (!row || !row.enabled) return 'disabled';
     return row.same ? 'ok' : 'password_changed';
@@ -100,6 +105,11 @@ export class UserRepository {
   /** Runs `work` in one transaction, with a repository bound to it; rolled back if `work` throws. */
   transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
     return whileAvailable('database', () => this.em.transactional((tx) => work(new UserRepository(tx))));
+  }
+
+  /** Inside a transaction: waits for, then holds until commit, the right to change this user's credentials. */
+  async lockUser(id: string): Promise<void> {
+    await whileAvailable('database', () => this.em.execute('select pg_advisory_xact_lock(hashtext(?))', [`user:${id}`]));
   }
 
   /** Inside a transaction: waits for, then holds until commit, the right to map this provider account. */
