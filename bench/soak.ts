@@ -11,7 +11,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DRAIN_BOUND_MS } from '../src/app.js';
@@ -170,6 +170,9 @@ function log(line: string): void {
 
 async function main(): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-soak-'));
+  // Run as root, PostgreSQL runs as the postgres user and must pass through this directory to its
+  // data in dir/pg (the gateway opens only directories of the project itself).
+  await chmod(dir, 0o711);
   onStop('temporary directory', () => rm(dir, { recursive: true, force: true }));
   const stack = new Stack(dir);
   await stack.start();
