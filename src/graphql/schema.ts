@@ -64,8 +64,8 @@ export async function buildGatewaySchema(options: { maxRepresentations: number }
         ...typeResolvers,
         User: {
           async __resolveReference(reference: { id: unknown }, ctx: GatewayContext) {
-            const users = await (entityUsers.get(ctx) ?? ctx.profiles.findMany([String(reference.id)]));
-            const user = users.get(String(reference.id));
+            // Loaded by boundEntities, which sees every User representation before this runs.
+            const user = (await entityUsers.get(ctx)!).get(String(reference.id));
             return user ? toUserView(user, viewerOf(ctx)) : null;
           },
         },

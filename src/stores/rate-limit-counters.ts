@@ -36,9 +36,9 @@ const UNLIMITED = 2 ** 30;
 /** A lock's stored copy outlives its end by this much, so a clock a little ahead still finds it. */
 const LOCK_KEEP_MS = 60_000;
 
-/** Where a lock's end time is kept: one value per key, forgotten some time after `keepMs`. */
+/** Where a lock's end time is kept: one value per key, forgotten LOCK_KEEP_MS after it. */
 interface LockValues {
-  put(key: string, until: number, keepMs: number): Promise<void>;
+  put(key: string, until: number): Promise<void>;
   get(key: string): Promise<number | null>;
   remove(key: string): Promise<void>;
 }
@@ -62,7 +62,7 @@ export class RateLimitCounters {
 
   static inRedis(redis: RedisClient, prefix: string, clock: Clock): RateLimitCounters {
     const lockValues: LockValues = {
-      put: async (key, until, keepMs) => void (await redis.set(`${prefix}rate-lock:${key}`, String(until), 'PX', keepMs)),
+      put: async (key, until) => void (await redis.set(`${prefix}rate-lock:${key}`, String(until), 'PXAT', until + LOCK_KEEP_MS)),
       get: async (key) => numberOrNull(await redis.get(`${prefix}rate-lock:${key}`)),
       remove: async (key) => void (await redis.del(`${prefix}rate-lock:${key}`)),
     };
@@ -131,7 +131,7 @@ export class RateLimitCounters {
   lock(name: string): KeyLock {
     const values = this.lockValues;
     return {
-      lock: (key, ms) => store(() => values.put(`${name}:${key}`, this.clock.now() + ms, ms + LOCK_KEEP_MS)),
+      lock: (key, ms) => store(() => values.put(`${name}:${key}`, this.clock.now() + ms)),
       remaining: (key) => store(async () => Math.max(0, ((await values.get(`${name}:${key}`)) ?? 0) - this.clock.now())),
       release: (key) => store(() => values.remove(`${name}:${key}`)),
     };
