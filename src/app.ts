@@ -10,9 +10,9 @@ import type { GatewayContext } from './graphql/context/context.js';
 import { SANDBOX_EXAMPLE } from './graphql/sandbox-example.js';
 import { metricsPlugin } from './graphql/metrics-plugin.js';
 import { shapeLimits } from './graphql/shape-limits.js';
-import { AccountResolver } from './graphql/resolvers/AccountResolver.js';
-import { OAuthResolver } from './graphql/resolvers/OAuthResolver.js';
-import { SessionResolver } from './graphql/resolvers/SessionResolver.js';
+import { AccountResolver } from './graphql/resolvers/account-resolver.js';
+import { OAuthResolver } from './graphql/resolvers/oauth-resolver.js';
+import { SessionResolver } from './graphql/resolvers/session-resolver.js';
 import { buildGatewaySchema, type ResolverContext } from './graphql/schema.js';
 import { clientInfoOf } from './http/client-info.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
@@ -31,7 +31,7 @@ import { UserProfiles } from './services/user-profiles.js';
 import type { AuditTrail } from './stores/audit-trail.js';
 import { type OAuthStateStore, PostgresOAuthStateStore, RedisOAuthStateStore } from './stores/oauth-state-store.js';
 import { RateLimitCounters } from './stores/rate-limit-counters.js';
-import { combinedListener } from './stores/revocation-feed.js';
+import { combinedListener } from './stores/change-feed.js';
 import type { SessionStore } from './stores/session-store.js';
 import { openCore } from './core.js';
 import { checkReadiness } from './http/readiness.js';
@@ -72,7 +72,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const profiles = new UserProfiles(users, clock, 'postgres');
     for (const [name, feed] of feeds) {
       const databaseParts = name === 'postgres' ? [profiles.changeListener(), { keysChanged: () => keyring.reloadSoon() }] : [];
-      feed.start(combinedListener(sessions.revocationListener(name), ...databaseParts));
+      feed.start(combinedListener(sessions.changeListener(name), ...databaseParts));
       closers.push(() => feed.close());
     }
     const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix, clock) : RateLimitCounters.inPostgres(databaseUrl, clock);

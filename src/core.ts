@@ -12,10 +12,10 @@ import { Sessions } from './services/sessions.js';
 import { SigningKeyring } from './services/signing-keyring.js';
 import { AuditTrail } from './stores/audit-trail.js';
 import { PostgresSessionStore } from './stores/postgres-session-store.js';
-import { PostgresRevocationFeed } from './stores/postgres-revocation-feed.js';
-import { RedisRevocationFeed } from './stores/redis-revocation-feed.js';
+import { PostgresChangeFeed } from './stores/postgres-change-feed.js';
+import { RedisChangeFeed } from './stores/redis-change-feed.js';
 import { RedisSessionStore } from './stores/redis-session-store.js';
-import type { RevocationFeed } from './stores/revocation-feed.js';
+import type { ChangeFeed } from './stores/change-feed.js';
 import type { SessionStore } from './stores/session-store.js';
 import { SigningKeyStore } from './stores/signing-key-store.js';
 import { UserRepository } from './stores/user-repository.js';
@@ -26,8 +26,8 @@ export interface Core {
   orm: MikroORM;
   redis: RedisClient | null;
   sessionStore: SessionStore;
-  /** Revocation feeds by name, not started. */
-  feeds: Map<string, RevocationFeed>;
+  /** Change feeds by name, not started. */
+  feeds: Map<string, ChangeFeed>;
   signingKeys: SigningKeyStore;
   /** Seals keys at rest and derives purpose-bound keys, under the key-encryption key. */
   sealer: KeySealer;
@@ -65,8 +65,8 @@ export async function openCore(
   const sessionStore: SessionStore = redisStore ?? new PostgresSessionStore(orm);
   // Revocations reach an instance from the database (deleted sessions and users) and, with
   // sessions in Redis, from the Redis store's announcements.
-  const feeds = new Map<string, RevocationFeed>([['postgres', new PostgresRevocationFeed(databaseUrl, logger)]]);
-  if (redisStore) feeds.set('redis', new RedisRevocationFeed(config.redis!, redisStore.revocationChannel, logger));
+  const feeds = new Map<string, ChangeFeed>([['postgres', new PostgresChangeFeed(databaseUrl, logger)]]);
+  if (redisStore) feeds.set('redis', new RedisChangeFeed(config.redis!, redisStore.revocationChannel, logger));
 
   const kek = await keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
   if (kek.generatedAt !== null && config.isProduction) {

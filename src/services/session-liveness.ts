@@ -12,7 +12,7 @@ const MAX_ENTRIES = 100_000;
 
 /**
  * What this process knows about sessions, so a request with a live session needs no store round
- * trip. Live sessions are an AnnouncedCache over every revocation feed. An ended session never
+ * trip. Live sessions are an AnnouncedCache over every change feed. An ended session never
  * comes back, so it is remembered for good (until pushed out by newer ones), feeds or not.
  */
 export class SessionLiveness {

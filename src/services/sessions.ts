@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import { constantTimeEqual, randomSecret } from '../infra/random.js';
-import type { RevocationListener } from '../stores/revocation-feed.js';
+import type { ChangeListener } from '../stores/change-feed.js';
 import type { SessionRecord, SessionRef, SessionStore } from '../stores/session-store.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { AuthEvents } from './auth-events.js';
@@ -43,7 +43,7 @@ export class Sessions {
   private readonly liveness: SessionLiveness;
   private readonly lifetime: SessionLifetime;
 
-  /** `feeds` names the revocation feeds that will report to `revocationListener`. */
+  /** `feeds` names the change feeds that will report to `changeListener`. */
   constructor(
     private readonly store: SessionStore,
     private readonly accessTokens: AccessTokens,
@@ -56,8 +56,8 @@ export class Sessions {
     this.lifetime = new SessionLifetime(policy);
   }
 
-  /** Where the revocation feed named `feed` reports. */
-  revocationListener(feed: string): Pick<RevocationListener, 'sessionsEnded' | 'userDeleted' | 'listening' | 'deaf'> {
+  /** Where the change feed named `feed` reports. */
+  changeListener(feed: string): Pick<ChangeListener, 'sessionsEnded' | 'userDeleted' | 'listening' | 'deaf'> {
     return {
       sessionsEnded: (ids) => this.liveness.ended(ids),
       userDeleted: (userId) => {
@@ -150,7 +150,7 @@ export class Sessions {
 
   /**
    * True when an access token's session may still be used. Answered from memory while the
-   * session is known live and the revocation feeds are listening; otherwise the store is asked.
+   * session is known live and the change feeds are listening; otherwise the store is asked.
    */
   async isLive(ref: SessionRef): Promise<boolean> {
     const now = this.clock.now();

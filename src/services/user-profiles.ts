@@ -1,5 +1,5 @@
 import type { Clock } from '../infra/clock.js';
-import type { RevocationListener } from '../stores/revocation-feed.js';
+import type { ChangeListener } from '../stores/change-feed.js';
 import { profileOf, type UserProfile } from '../stores/user-profile.js';
 import type { UserRepository } from '../stores/user-repository.js';
 import { AnnouncedCache } from './announced-cache.js';
@@ -10,13 +10,13 @@ const MAX_ENTRIES = 100_000;
 /**
  * Users' profiles as `me`, `refresh` and entity references show them. Each is read once and then
  * kept while the database feed is listening: the database announces every change to a user's row
- * or linked accounts when it commits (db/revocation-trigger.ts), and the copy is dropped then.
+ * or linked accounts when it commits (db/change-trigger.ts), and the copy is dropped then.
  */
 export class UserProfiles {
   /** null: known not to exist (so a flood of unknown ids reaches the database once each). */
   private readonly cache: AnnouncedCache<UserProfile | null>;
 
-  /** `feed` names the revocation feed that carries the database's announcements. */
+  /** `feed` names the change feed that carries the database's announcements. */
   constructor(
     private readonly users: () => UserRepository,
     clock: Clock,
@@ -53,7 +53,7 @@ export class UserProfiles {
   }
 
   /** Where the database's feed reports. */
-  changeListener(): Pick<RevocationListener, 'userChanged' | 'userDeleted' | 'listening' | 'deaf'> {
+  changeListener(): Pick<ChangeListener, 'userChanged' | 'userDeleted' | 'listening' | 'deaf'> {
     return {
       userChanged: (userId) => this.cache.forget(userId),
       userDeleted: (userId) => this.cache.forget(userId),

@@ -39,7 +39,7 @@ export interface SessionRef {
 /**
  * Where sessions live. Implementations: Redis and PostgreSQL. Every method is atomic on its own;
  * a backing-store outage surfaces as AuthError SERVICE_UNAVAILABLE. Every session that a method
- * removes is announced on the store's revocation channel (see revocation-feed.ts) as part of the
+ * removes is announced on the store's revocation channel (see change-feed.ts) as part of the
  * same atomic step, so other gateway instances forget it at once.
  */
 export interface SessionStore {

@@ -206,7 +206,7 @@ async function withOwnPostgres(store: StoreKind, run: (stack: { app: TestApp; po
 
 /**
  * Asks `me` until it answers SERVICE_UNAVAILABLE, which it does exactly once: an access token's
- * session is answered from memory (successfully) until the revocation feed notices the outage.
+ * session is answered from memory (successfully) until the change feed notices the outage.
  */
 async function meUntilUnavailable(app: TestApp, accessToken: string): Promise<void> {
   const answer = await eventually(() => app.gql(ME, undefined, bearer(accessToken)), (response) => response.errors !== undefined, 5_000);

@@ -9,11 +9,11 @@ import { createLogger } from '../../src/infra/logger.js';
 import { type MikroORM, openDatabase } from '../../src/infra/orm.js';
 import { randomSecret, sha256 } from '../../src/infra/random.js';
 import { closeRedis, connectRedis } from '../../src/infra/redis.js';
-import { PostgresRevocationFeed } from '../../src/stores/postgres-revocation-feed.js';
+import { PostgresChangeFeed } from '../../src/stores/postgres-change-feed.js';
 import { PostgresSessionStore } from '../../src/stores/postgres-session-store.js';
-import { RedisRevocationFeed } from '../../src/stores/redis-revocation-feed.js';
+import { RedisChangeFeed } from '../../src/stores/redis-change-feed.js';
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
-import type { RevocationFeed, RevocationListener } from '../../src/stores/revocation-feed.js';
+import type { ChangeFeed, ChangeListener } from '../../src/stores/change-feed.js';
 import type { Retention, SessionRecord, SessionStore } from '../../src/stores/session-store.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { startRedisServer } from '../helpers/redis-server.js';
@@ -25,7 +25,7 @@ export interface Harness {
   /** A user id that sessions may reference. */
   makeUser(): Promise<string>;
   /** A new, not yet started feed that hears this store's announcements. */
-  feed(): RevocationFeed;
+  feed(): ChangeFeed;
   /** Deletes the user's row with plain SQL (PostgreSQL only: Redis has no users). */
   deleteUserRow?(userId: string): Promise<void>;
   /** Runs one statement of plain SQL, `?` for each parameter (PostgreSQL only). */
@@ -55,7 +55,7 @@ async function openRedis(location: RedisLocation, stop: () => Promise<void> = as
   return {
     store,
     makeUser: async () => randomUUID(),
-    feed: () => new RedisRevocationFeed(location, store.revocationChannel, silentLogger),
+    feed: () => new RedisChangeFeed(location, store.revocationChannel, silentLogger),
     close: async () => {
       await closeRedis(client);
       await stop();
@@ -124,7 +124,7 @@ export const postgresBackend: Backend = {
     return {
       store: new PostgresSessionStore(orm),
       makeUser: userMaker(orm),
-      feed: () => new PostgresRevocationFeed(databaseUrl, silentLogger),
+      feed: () => new PostgresChangeFeed(databaseUrl, silentLogger),
       deleteUserRow: async (userId) => void (await orm.em.fork().execute('delete from users where id = ?', [userId])),
       sql: async (text, params = []) => void (await orm.em.fork().execute(text, params)),
       close: () => orm.close(true),
@@ -188,7 +188,7 @@ export async function until(done: () => boolean, ms = 2_000): Promise<void> {
 }
 
 /** Everything a feed reported, in order. */
-export class RecordingListener implements RevocationListener {
+export class RecordingListener implements ChangeListener {
   ended: string[] = [];
   deletedUsers: string[] = [];
   changedUsers: string[] = [];
@@ -219,7 +219,7 @@ export class RecordingListener implements RevocationListener {
 }
 
 /** Starts `feed` and resolves once it reports `listening` (rejects after `ms`). */
-export async function startListening(feed: RevocationFeed, listener: RecordingListener, ms = 5_000): Promise<void> {
+export async function startListening(feed: ChangeFeed, listener: RecordingListener, ms = 5_000): Promise<void> {
   feed.start(listener);
   await until(() => listener.state === 'listening', ms);
   if (listener.state !== 'listening') throw new Error(`feed did not report listening within ${ms} ms (states: ${listener.states.join(', ') || 'none'})`);

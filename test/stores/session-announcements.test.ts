@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RevocationFeed } from '../../src/stores/revocation-feed.js';
+import type { ChangeFeed } from '../../src/stores/change-feed.js';
 import type { SessionStore } from '../../src/stores/session-store.js';
 import { allBackends, type Harness, KEEP_ALL, OPEN_TIMEOUT_MS, RecordingListener, refOf, retention, session, startListening, until } from './backends.js';
 
@@ -10,7 +10,7 @@ const sorted = (values: readonly string[]) => [...values].sort();
 describe.each(allBackends)('%s announcements', (_name, backend) => {
   let harness: Harness;
   let store: SessionStore;
-  let feed: RevocationFeed;
+  let feed: ChangeFeed;
   let heard: RecordingListener;
   let userId: string;
   beforeAll(async () => {

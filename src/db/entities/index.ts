@@ -1,10 +1,10 @@
-import { AuditEvent } from './AuditEvent.js';
-import { OAuthIdentity } from './OAuthIdentity.js';
-import { PendingOAuthState } from './PendingOAuthState.js';
-import { RateLimitCounter } from './RateLimitCounter.js';
-import { SigningKey } from './SigningKey.js';
-import { StoredSession } from './StoredSession.js';
-import { User } from './User.js';
+import { AuditEvent } from './audit-event.js';
+import { OAuthIdentity } from './oauth-identity.js';
+import { PendingOAuthState } from './pending-oauth-state.js';
+import { RateLimitCounter } from './rate-limit-counter.js';
+import { SigningKey } from './signing-key.js';
+import { StoredSession } from './stored-session.js';
+import { User } from './user.js';
 
 export { AuditEvent, OAuthIdentity, PendingOAuthState, RateLimitCounter, SigningKey, StoredSession, User };
 

@@ -1,10 +1,10 @@
 import type { SignedIn } from '../../services/password-auth.js';
 import type { DeviceSession, TokenPair } from '../../services/sessions.js';
 import { profileOf, type UserProfile } from '../../stores/user-profile.js';
-import { AuthPayload } from './AuthPayload.js';
+import { AuthPayload } from './auth-payload.js';
 import { OAuthProvider } from './enums.js';
-import { SessionView } from './SessionView.js';
-import { UserView } from './UserView.js';
+import { SessionView } from './session-view.js';
+import { UserView } from './user-view.js';
 
 /** The GraphQL view of a user; the email only when the viewer is that user. */
 export function toUserView(user: UserProfile, viewerId: string | null): UserView {

@@ -1,7 +1,7 @@
 import { Collection } from '@mikro-orm/core';
 import { Entity, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { announceDeletion, announceUserChange } from '../revocation-trigger.js';
-import { OAuthIdentity } from './OAuthIdentity.js';
+import { announceDeletion, announceUserChange } from '../change-trigger.js';
+import { OAuthIdentity } from './oauth-identity.js';
 
 /** An account. Not a GraphQL type: the API maps it, so the password hash can never leak. */
 @Entity({ tableName: 'users', triggers: [announceDeletion('u'), announceUserChange('id', ['update'])] })

@@ -6,9 +6,9 @@ import type { TokenRefresh } from '../../services/token-refresh.js';
 import type { GatewayContext } from '../context/context.js';
 import { loginStateOf, requireUser } from '../context/context.js';
 import { LoginState } from '../types/enums.js';
-import { AuthPayload } from '../types/AuthPayload.js';
+import { AuthPayload } from '../types/auth-payload.js';
 import { toAuthPayload, toSessionView } from '../types/mappers.js';
-import { SessionView } from '../types/SessionView.js';
+import { SessionView } from '../types/session-view.js';
 
 @Resolver()
 export class SessionResolver {

@@ -3,9 +3,9 @@ import type { PasswordAuth } from '../../services/password-auth.js';
 import type { GatewayContext } from '../context/context.js';
 import { requireUser } from '../context/context.js';
 import { SignInInput, SignUpInput } from '../inputs/credentials.js';
-import { AuthPayload } from '../types/AuthPayload.js';
+import { AuthPayload } from '../types/auth-payload.js';
 import { signedInPayload, toUserView } from '../types/mappers.js';
-import { UserView } from '../types/UserView.js';
+import { UserView } from '../types/user-view.js';
 
 @Resolver()
 export class AccountResolver {

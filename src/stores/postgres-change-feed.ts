@@ -1,14 +1,14 @@
 import pg from 'pg';
-import { REVOCATION_CHANNEL } from '../db/revocation-trigger.js';
+import { CHANGE_CHANNEL } from '../db/change-trigger.js';
 import type { Logger } from '../infra/logger.js';
-import { ListeningConnection } from './revocation-feed.js';
+import { ListeningConnection } from './change-feed.js';
 
 /**
  * Revocations announced by PostgreSQL: triggers NOTIFY when a session row or a user row is
- * deleted, in the same transaction (db/revocation-trigger.ts). Heard on one dedicated LISTEN
+ * deleted, in the same transaction (db/change-trigger.ts). Heard on one dedicated LISTEN
  * connection, outside the ORM's pool.
  */
-export class PostgresRevocationFeed extends ListeningConnection<pg.Client> {
+export class PostgresChangeFeed extends ListeningConnection<pg.Client> {
   constructor(private readonly databaseUrl: string, logger: Logger) {
     super('postgres', logger);
   }
@@ -16,7 +16,7 @@ export class PostgresRevocationFeed extends ListeningConnection<pg.Client> {
   protected create(_attempt: number, deliver: (message: string) => void): pg.Client {
     const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 1_500, query_timeout: 1_000 });
     client.on('notification', (note) => {
-      if (note.channel === REVOCATION_CHANNEL && note.payload) deliver(note.payload);
+      if (note.channel === CHANGE_CHANNEL && note.payload) deliver(note.payload);
     });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
@@ -25,7 +25,7 @@ export class PostgresRevocationFeed extends ListeningConnection<pg.Client> {
 
   protected async subscribe(client: pg.Client): Promise<void> {
     await client.connect();
-    await client.query(`listen ${REVOCATION_CHANNEL}`);
+    await client.query(`listen ${CHANGE_CHANNEL}`);
   }
 
   protected probe(client: pg.Client): Promise<unknown> {

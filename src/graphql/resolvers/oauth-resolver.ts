@@ -1,10 +1,10 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { OAuthLogin } from '../../services/oauth-login.js';
 import type { GatewayContext } from '../context/context.js';
-import { AuthPayload } from '../types/AuthPayload.js';
+import { AuthPayload } from '../types/auth-payload.js';
 import { OAuthProvider } from '../types/enums.js';
 import { signedInPayload } from '../types/mappers.js';
-import { OAuthAuthorization } from '../types/OAuthAuthorization.js';
+import { OAuthAuthorization } from '../types/oauth-authorization.js';
 
 // type-graphql lists arguments in reverse order of the parameters: each signature below is
 // written backwards so the SDL reads in the contract's order.

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { closeRedis, connectRedis } from '../../src/infra/redis.js';
-import { PostgresRevocationFeed } from '../../src/stores/postgres-revocation-feed.js';
-import { RedisRevocationFeed } from '../../src/stores/redis-revocation-feed.js';
+import { PostgresChangeFeed } from '../../src/stores/postgres-change-feed.js';
+import { RedisChangeFeed } from '../../src/stores/redis-change-feed.js';
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { KEEP_ALL, RecordingListener, refOf, session, silentLogger, sleep, startListening, uniquePrefix, until } from './backends.js';
@@ -20,9 +20,9 @@ function recordingLogger() {
 
 // A feed is only useful while it listens: these break its backing service on purpose and watch
 // it say so, and come back.
-describe('RedisRevocationFeed health', () => {
+describe('RedisChangeFeed health', () => {
   let server: RedisServer;
-  let feed: RedisRevocationFeed;
+  let feed: RedisChangeFeed;
   let heard: RecordingListener;
   const prefix = uniquePrefix();
   const channel = `${prefix}session-revocations`;
@@ -52,7 +52,7 @@ describe('RedisRevocationFeed health', () => {
 
   it('reports deaf within 2 s of its server stopping, and listening again, hearing announcements, once it is back', async () => {
     const { logger, lines } = recordingLogger();
-    feed = new RedisRevocationFeed({ kind: 'server', url: server.url }, channel, logger);
+    feed = new RedisChangeFeed({ kind: 'server', url: server.url }, channel, logger);
     await startListening(feed, heard);
     const before = await announceOne(server.url);
     await until(() => heard.ended.includes(before));
@@ -69,13 +69,13 @@ describe('RedisRevocationFeed health', () => {
     await until(() => heard.ended.includes(after));
     expect(heard.ended).toEqual([before, after]);
     expect(lines.map(({ level, msg }) => [level, msg])).toEqual([
-      [40, expect.stringMatching(/revocation feed \(redis\) lost/)],
-      [30, expect.stringMatching(/revocation feed \(redis\) listening again/)],
+      [40, expect.stringMatching(/change feed \(redis\) lost/)],
+      [30, expect.stringMatching(/change feed \(redis\) listening again/)],
     ]);
   }, 15_000);
 
   it('reports deaf within 3 s when its server stops answering but keeps the connection open, and listening once it answers again', async () => {
-    feed = new RedisRevocationFeed({ kind: 'server', url: server.url }, channel, silentLogger);
+    feed = new RedisChangeFeed({ kind: 'server', url: server.url }, channel, silentLogger);
     await startListening(feed, heard);
     server.process.kill('SIGSTOP');
     try {
@@ -92,7 +92,7 @@ describe('RedisRevocationFeed health', () => {
   }, 15_000);
 
   it('reports nothing more once closed, even when its server then stops', async () => {
-    feed = new RedisRevocationFeed({ kind: 'server', url: server.url }, channel, silentLogger);
+    feed = new RedisChangeFeed({ kind: 'server', url: server.url }, channel, silentLogger);
     await startListening(feed, heard);
     await feed.close();
     await server.stop();
@@ -101,11 +101,11 @@ describe('RedisRevocationFeed health', () => {
   });
 });
 
-describe('PostgresRevocationFeed health', () => {
+describe('PostgresChangeFeed health', () => {
   it('reports deaf within 2 s of its server stopping', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'revocation-feed-outage-'));
     const postgres = await startEmbeddedPostgres(dataDir, () => undefined);
-    const feed = new PostgresRevocationFeed(postgres.url, silentLogger);
+    const feed = new PostgresChangeFeed(postgres.url, silentLogger);
     const heard = new RecordingListener();
     let stopped = false;
     try {

@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { announceKeyChange } from '../revocation-trigger.js';
+import { announceKeyChange } from '../change-trigger.js';
 
 /**
  * An access-token signing key, shared by every instance and restart. Keys the gateway generated

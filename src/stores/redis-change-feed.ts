@@ -1,7 +1,7 @@
 import type { RedisLocation } from '../config/config.js';
 import type { Logger } from '../infra/logger.js';
 import { subscriberConnection } from '../infra/redis.js';
-import { ListeningConnection } from './revocation-feed.js';
+import { ListeningConnection } from './change-feed.js';
 
 type Subscriber = ReturnType<typeof subscriberConnection>;
 
@@ -10,7 +10,7 @@ type Subscriber = ReturnType<typeof subscriberConnection>;
  * subscriber connection. On a cluster any node hears every PUBLISH; each reconnect tries the next
  * seed node, so a node that is gone for good is left behind.
  */
-export class RedisRevocationFeed extends ListeningConnection<Subscriber> {
+export class RedisChangeFeed extends ListeningConnection<Subscriber> {
   constructor(private readonly location: RedisLocation, private readonly channel: string, logger: Logger) {
     super('redis', logger);
   }

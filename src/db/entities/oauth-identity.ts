@@ -1,6 +1,6 @@
 import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { announceUserChange } from '../revocation-trigger.js';
-import { User } from './User.js';
+import { announceUserChange } from '../change-trigger.js';
+import { User } from './user.js';
 
 /** A provider account linked to a user: one (provider, providerUserId) maps to one user. */
 @Entity({ tableName: 'oauth_identities', triggers: [announceUserChange('user_id', ['insert', 'update', 'delete'])] })

@@ -1,12 +1,13 @@
 import type { TriggerDef } from '@mikro-orm/core';
 
 /** The channel gateways LISTEN on for deleted sessions and users, changed users, and signing-key changes. */
-export const REVOCATION_CHANNEL = 'auth_revocations';
+// The name predates the changes it now carries; migrations created the triggers with it.
+export const CHANGE_CHANNEL = 'auth_revocations';
 
 /**
  * A trigger that announces each deleted row when its transaction commits, whatever deleted it
  * (logout, eviction, a cascade from a deleted user, an operator's SQL). The payload is the
- * feed's one-line format: `s <session id>`, `u <user id>`, `c <user id>` or `k` (stores/revocation-feed.ts).
+ * feed's one-line format: `s <session id>`, `u <user id>`, `c <user id>` or `k` (stores/change-feed.ts).
  */
 export function announceDeletion(kind: 's' | 'u'): TriggerDef {
   return {
@@ -14,7 +15,7 @@ export function announceDeletion(kind: 's' | 'u'): TriggerDef {
     timing: 'after',
     events: ['delete'],
     forEach: 'row',
-    body: `perform pg_notify('${REVOCATION_CHANNEL}', '${kind} ' || old.id::text); return null;`,
+    body: `perform pg_notify('${CHANGE_CHANNEL}', '${kind} ' || old.id::text); return null;`,
   };
 }
 
@@ -25,7 +26,7 @@ export function announceKeyChange(): TriggerDef {
     timing: 'after',
     events: ['insert', 'update'],
     forEach: 'statement',
-    body: `perform pg_notify('${REVOCATION_CHANNEL}', 'k'); return null;`,
+    body: `perform pg_notify('${CHANGE_CHANNEL}', 'k'); return null;`,
   };
 }
 
@@ -41,8 +42,8 @@ export function announceUserChange(userIdColumn: string, events: TriggerDef['eve
     events,
     forEach: 'row',
     body:
-      `perform pg_notify('${REVOCATION_CHANNEL}', 'c ' || coalesce(new.${userIdColumn}, old.${userIdColumn})::text); ` +
-      `if tg_op = 'UPDATE' and new.${userIdColumn} is distinct from old.${userIdColumn} then perform pg_notify('${REVOCATION_CHANNEL}', 'c ' || old.${userIdColumn}::text); end if; ` +
+      `perform pg_notify('${CHANGE_CHANNEL}', 'c ' || coalesce(new.${userIdColumn}, old.${userIdColumn})::text); ` +
+      `if tg_op = 'UPDATE' and new.${userIdColumn} is distinct from old.${userIdColumn} then perform pg_notify('${CHANGE_CHANNEL}', 'c ' || old.${userIdColumn}::text); end if; ` +
       'return null;',
   };
 }

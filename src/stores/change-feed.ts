@@ -1,10 +1,11 @@
 import type { Logger } from '../infra/logger.js';
 
 /**
- * What a store announces when sessions disappear, so every gateway instance can forget them at
- * once instead of asking the store on every request.
+ * What the stores announce when something a gateway keeps in memory changes (sessions ended,
+ * users deleted or changed, signing keys rotated), so every instance forgets it at once instead
+ * of asking the store on every request.
  */
-export interface RevocationListener {
+export interface ChangeListener {
   /**
    * These sessions were logged out, revoked, evicted or removed as ended. (A Redis session whose
    * stored data simply timed out is not announced: its own times already said it was over.)
@@ -22,17 +23,17 @@ export interface RevocationListener {
   deaf(): void;
 }
 
-export interface RevocationFeed {
+export interface ChangeFeed {
   /** Starts listening (in the background, reconnecting by itself) and reports to `listener`. */
-  start(listener: RevocationListener): void;
+  start(listener: ChangeListener): void;
   close(): Promise<void>;
 }
 
 /** One listener made of several: each announcement reaches every part that handles it. */
-export function combinedListener(...parts: Partial<RevocationListener>[]): RevocationListener {
+export function combinedListener(...parts: Partial<ChangeListener>[]): ChangeListener {
   const each =
-    <K extends keyof RevocationListener>(method: K) =>
-    (...args: Parameters<RevocationListener[K]>) => {
+    <K extends keyof ChangeListener>(method: K) =>
+    (...args: Parameters<ChangeListener[K]>) => {
       for (const part of parts) (part[method] as ((...a: typeof args) => void) | undefined)?.(...args);
     };
   return {
@@ -50,7 +51,7 @@ export function sessionsEndedMessage(sessionIds: readonly string[]): string {
   return `s ${sessionIds.join(' ')}`;
 }
 
-export function deliverRevocation(message: string, listener: RevocationListener): void {
+export function deliverChange(message: string, listener: ChangeListener): void {
   const [kind, ...ids] = message.split(' ').filter((part) => part !== '');
   if (kind === 's' && ids.length > 0) listener.sessionsEnded(ids);
   else if (kind === 'u' && ids.length === 1) listener.userDeleted(ids[0]!);
@@ -68,12 +69,12 @@ const reconnectDelay = (failures: number) => Math.min(100 * 2 ** failures, 2_000
  * replaced (after a growing pause) when it breaks or stops answering. The listener hears
  * `listening` once subscribed and `deaf` once when that ends (it starts out deaf).
  */
-export abstract class ListeningConnection<C> implements RevocationFeed {
+export abstract class ListeningConnection<C> implements ChangeFeed {
   private current: C | null = null;
   private subscribed = false;
   /** Whether it has listened since it last went deaf, so the log and the listener hear each change once. */
   private everListened = false;
-  private listener: RevocationListener | null = null;
+  private listener: ChangeListener | null = null;
   private failures = 0;
   private attempts = 0;
   private closed = false;
@@ -91,7 +92,7 @@ export abstract class ListeningConnection<C> implements RevocationFeed {
   protected abstract probe(connection: C): Promise<unknown>;
   protected abstract dispose(connection: C): Promise<void>;
 
-  start(listener: RevocationListener): void {
+  start(listener: ChangeListener): void {
     this.listener = listener;
     this.open();
     this.heartbeat = setInterval(() => {
@@ -118,7 +119,7 @@ export abstract class ListeningConnection<C> implements RevocationFeed {
     this.dispose(connection).catch(() => undefined);
     // Told once per loss: a listener starts out deaf, and failed reconnects change nothing.
     if (this.everListened) {
-      this.logger.warn(`revocation feed (${this.name}) lost: sessions are checked in the store on every request until it is back`);
+      this.logger.warn(`change feed (${this.name}) lost: sessions are checked in the store on every request until it is back`);
       this.listener!.deaf();
     }
     this.everListened = false;
@@ -128,12 +129,12 @@ export abstract class ListeningConnection<C> implements RevocationFeed {
 
   private open(): void {
     const listener = this.listener!;
-    const connection = this.create(this.attempts++, (message) => deliverRevocation(message, listener));
+    const connection = this.create(this.attempts++, (message) => deliverChange(message, listener));
     this.current = connection;
     this.subscribe(connection).then(
       () => {
         if (this.current !== connection) return;
-        if (this.failures > 0) this.logger.info(`revocation feed (${this.name}) listening again`);
+        if (this.failures > 0) this.logger.info(`change feed (${this.name}) listening again`);
         this.failures = 0;
         this.subscribed = true;
         this.everListened = true;

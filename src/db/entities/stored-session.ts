@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { announceDeletion } from '../revocation-trigger.js';
-import { User } from './User.js';
+import { announceDeletion } from '../change-trigger.js';
+import { User } from './user.js';
 
 /** A session of the PostgreSQL session store (used when no Redis is configured). */
 @Entity({ tableName: 'sessions', triggers: [announceDeletion('s')] })

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { UserView } from './UserView.js';
+import { UserView } from './user-view.js';
 
 @ObjectType()
 export class AuthPayload {
