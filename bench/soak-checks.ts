@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Core } from '../src/core.js';
+import type { Core } from '../src/app/core.js';
 import type { Call, SoakLoad } from './soak-load.js';
 import { OPERATIONS } from './scenarios.js';
 

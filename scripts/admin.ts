@@ -7,12 +7,11 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configFromProcess } from '../src/config/from-process.js';
-import { openCore } from '../src/core.js';
+import { openCore } from '../src/app/core.js';
 import { AuthError } from '../src/errors/auth-error.js';
 import { systemClock } from '../src/infra/clock.js';
 import { createLogger } from '../src/infra/logger.js';
-import { AdminError, Administration } from '../src/services/administration.js';
-import { Passwords } from '../src/services/passwords.js';
+import { AdminError, type Administration } from '../src/services/administration.js';
 
 const USAGE = `usage: npm run admin -- <command> [--json]
 
@@ -60,8 +59,7 @@ const closers: Array<() => Promise<unknown>> = [];
 let exitCode = 0;
 try {
   const core = await openCore(config, { logger, clock: systemClock, embedded: 'attach', closers });
-  const admin = new Administration(core.users, core.sessions, new Passwords(config.bcryptCost), core.signingKeys, core.events, core.auditTrail, config, systemClock);
-  const answer = await run(admin, command, who ?? '');
+  const answer = await run(core.administration, command, who ?? '');
   process.stdout.write(`${values.json ? JSON.stringify(answer.json, null, 2) : answer.text}\n`);
 } catch (error) {
   if (!(error instanceof AdminError || error instanceof AuthError)) throw error;

@@ -8,12 +8,13 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
-import { openDatabase } from '../src/infra/orm.js';
+import { openDatabase } from '../src/db/database.js';
+import { MIGRATIONS } from '../migrations/index.js';
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-migration-'));
 const database = await startEmbeddedPostgres(dataDir, (line) => process.stderr.write(`${line}\n`));
 try {
-  const orm = await openDatabase(database.url);
+  const orm = await openDatabase(database.url, MIGRATIONS);
   try {
     const result = await orm.migrator.create('migrations', false, false, process.argv[2]);
     process.stdout.write(result.fileName ? `created migrations/${result.fileName}\n` : 'entities and migrations agree: nothing to create\n');

@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
+import { serve } from './app/serve.js';
+import { supervise } from './app/supervisor.js';
 import { configFromProcess } from './config/from-process.js';
 import { createLogger } from './infra/logger.js';
-import { serve } from './process/serve.js';
-import { supervise } from './process/supervise.js';
 
 const config = configFromProcess();
 const logger = createLogger(config.logLevel);

@@ -1,15 +1,18 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import type { MigrationsOptions } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { MIGRATIONS } from '../../migrations/index.js';
-import { ENTITIES } from './entities/index.js';
 import { POSTGRES_DEADLINES } from '../infra/postgres-deadlines.js';
+import { ENTITIES } from './entities/index.js';
+
+export type MigrationList = NonNullable<MigrationsOptions['migrationsList']>;
 
 /**
  * MikroORM settings for one database. Migrations are listed explicitly (migrations/index.ts, kept
- * by `npm run migration:create`) so the same list runs from TypeScript in tests and from the build.
+ * by `npm run migration:create`) so the same list runs from TypeScript in tests and from the build;
+ * the composition root hands the list in, so nothing under src/ but it reaches into migrations/.
  */
-export function ormConfig(databaseUrl: string) {
+export function ormConfig(databaseUrl: string, migrations: MigrationList) {
   return defineConfig({
     clientUrl: databaseUrl,
     entities: ENTITIES,
@@ -26,7 +29,7 @@ export function ormConfig(databaseUrl: string) {
       pathTs: 'migrations',
       emit: 'ts',
       snapshot: false,
-      migrationsList: MIGRATIONS,
+      migrationsList: migrations,
       silent: true,
     },
   });

@@ -3,35 +3,53 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLObjectType, type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, type ContainerType, createResolversMap } from 'type-graphql';
+import { badInput } from '../errors/auth-error.js';
+import { viewerOf } from '../services/login.js';
+import type { Logout } from '../services/logout.js';
+import type { OAuthLogin } from '../services/oauth-login.js';
+import type { PasswordAuth } from '../services/password-auth.js';
+import type { Sessions } from '../services/sessions.js';
+import type { TokenRefresh } from '../services/token-refresh.js';
+import type { UserProfile } from '../services/user-profile.js';
+import type { UserProfiles } from '../services/user-profiles.js';
 import type { GatewayContext } from './context/context.js';
-import { viewerOf } from './context/context.js';
 import { AccountResolver } from './resolvers/account-resolver.js';
 import { OAuthResolver } from './resolvers/oauth-resolver.js';
 import { SessionResolver } from './resolvers/session-resolver.js';
 import { DateTimeScalar } from './types/date-time.js';
+// Registers the enums (OAuthProvider, LoginState) before any schema is built.
+import './types/enums.js';
 import { toUserView } from './types/mappers.js';
-import { badInput } from '../errors/auth-error.js';
-import type { UserProfile } from '../stores/user-profile.js';
 
 const RESOLVER_CLASSES = [AccountResolver, OAuthResolver, SessionResolver] as const;
+
+/** The services the API calls: the resolvers get them by constructor. */
+export interface ApiServices {
+  passwordAuth: PasswordAuth;
+  oauthLogin: OAuthLogin;
+  sessions: Sessions;
+  tokenRefresh: TokenRefresh;
+  logout: Logout;
+  profiles: UserProfiles;
+}
 
 // Federation 2.5: `@authenticated` and `@requiresScopes` let a router enforce access before a
 // request reaches any subgraph; this subgraph still checks every request itself.
 const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])';
 
-/** Where resolvers come from: each request's context carries its gateway's resolver instances. */
-export interface ResolverContext {
-  resolvers: ContainerType;
-}
+/** No resolver instances: enough to print the SDL, not to run it. */
+const NO_RESOLVERS: ContainerType = { get: () => undefined };
 
-function buildTypeSchema(): Promise<GraphQLSchema> {
+/**
+ * type-graphql's schema. Resolver instances come from `container`: type-graphql reads it while it
+ * builds, so each gateway's schema calls its own instances (tests run several gateways in one process).
+ */
+function buildTypeSchema(container: ContainerType): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVER_CLASSES],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    // Resolver instances are per gateway (tests run several in one process), so they come from the
-    // request context rather than from type-graphql's process-wide container.
-    container: ({ context }) => (context as ResolverContext).resolvers,
+    container,
     // Input rules live in the services' credential policy, one place for every entry point.
     validate: false,
     skipCheck: true,
@@ -44,7 +62,7 @@ function subgraphSdl(typeSchema: GraphQLSchema): string {
 }
 
 export async function buildSubgraphSdl(): Promise<string> {
-  return subgraphSdl(await buildTypeSchema());
+  return subgraphSdl(await buildTypeSchema(NO_RESOLVERS));
 }
 
 /** The users an `_entities` request asks for, loaded together before each is resolved. */
@@ -54,8 +72,13 @@ const entityUsers = new WeakMap<object, Promise<Map<string, UserProfile | null>>
  * The executable federation subgraph: type-graphql's resolvers plus `User` resolved by reference.
  * `_entities` takes at most `maxRepresentations` per request, and loads their users in one query.
  */
-export async function buildGatewaySchema(options: { maxRepresentations: number }): Promise<GraphQLSchema> {
-  const typeSchema = await buildTypeSchema();
+export async function buildGatewaySchema(services: ApiServices, options: { maxRepresentations: number }): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>([
+    [AccountResolver, new AccountResolver(services.passwordAuth, services.profiles)],
+    [OAuthResolver, new OAuthResolver(services.oauthLogin)],
+    [SessionResolver, new SessionResolver(services.sessions, services.tokenRefresh, services.logout)],
+  ]);
+  const typeSchema = await buildTypeSchema({ get: (resolverClass) => instances.get(resolverClass) });
   const typeResolvers = withoutPlainFieldResolvers(typeSchema, createResolversMap(typeSchema));
   const schema = buildSubgraphSchema([
     {
@@ -66,13 +89,13 @@ export async function buildGatewaySchema(options: { maxRepresentations: number }
           async __resolveReference(reference: { id: unknown }, ctx: GatewayContext) {
             // Loaded by boundEntities, which sees every User representation before this runs.
             const user = (await entityUsers.get(ctx)!).get(String(reference.id));
-            return user ? toUserView(user, viewerOf(ctx)) : null;
+            return user ? toUserView(user, viewerOf(ctx.login)) : null;
           },
         },
       } as never,
     },
   ]);
-  boundEntities(schema, options.maxRepresentations);
+  boundEntities(schema, services.profiles, options.maxRepresentations);
   return schema;
 }
 
@@ -80,7 +103,7 @@ export async function buildGatewaySchema(options: { maxRepresentations: number }
  * Representations arrive as variables, so neither the token count nor the cost limit sees them:
  * the number is checked here, before any is resolved, and their users are read in one query.
  */
-function boundEntities(schema: GraphQLSchema, maxRepresentations: number): void {
+function boundEntities(schema: GraphQLSchema, profiles: UserProfiles, maxRepresentations: number): void {
   const field = schema.getQueryType()!.getFields()._entities!;
   const resolve = field.resolve!;
   field.resolve = (source, args: { representations: Array<{ __typename?: unknown; id?: unknown }> }, ctx: GatewayContext, info) => {
@@ -89,7 +112,7 @@ function boundEntities(schema: GraphQLSchema, maxRepresentations: number): void 
     }
     const ids = args.representations.filter((rep) => rep.__typename === 'User').map((rep) => String(rep.id));
     if (ids.length > 0) {
-      const loading = ctx.profiles.findMany(ids);
+      const loading = profiles.findMany(ids);
       // Each reference awaits it and reports a failure; none may go unhandled meanwhile.
       loading.catch(() => undefined);
       entityUsers.set(ctx, loading);

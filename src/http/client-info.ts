@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import type { ClientInfo } from '../services/sessions.js';
+import type { ClientInfo } from '../services/client-info.js';
 
 /**
  * The caller's address and user agent. Behind `trustedProxies` proxies, each appends the address
@@ -8,16 +7,16 @@ import type { ClientInfo } from '../services/sessions.js';
  * left of it was written by the client and proves nothing. An entry that is missing or is not an
  * IP address means no trusted client address: the socket's is used, and the entry is never stored.
  */
-export function clientInfoOf(request: IncomingMessage, trustedProxies: number): ClientInfo {
-  const forwarded = trustedProxies > 0 ? forwardedClient(request.headers['x-forwarded-for'], trustedProxies) : null;
-  const address = forwarded ?? request.socket.remoteAddress ?? null;
-  const userAgent = request.headers['user-agent'];
-  return { ip: address && normalizeAddress(address), userAgent: userAgent ?? null };
+export function clientInfoOf(headers: { get(name: string): string | undefined }, socketAddress: string | undefined, trustedProxies: number): ClientInfo {
+  const forwarded = trustedProxies > 0 ? forwardedClient(headers.get('x-forwarded-for'), trustedProxies) : null;
+  const address = forwarded ?? socketAddress ?? null;
+  return { ip: address && normalizeAddress(address), userAgent: headers.get('user-agent') ?? null };
 }
 
-function forwardedClient(header: string | string[] | undefined, trustedProxies: number): string | null {
+/** Repeated X-Forwarded-For headers arrive joined by commas: one list either way. */
+function forwardedClient(header: string | undefined, trustedProxies: number): string | null {
   if (header === undefined) return null;
-  const entries = (Array.isArray(header) ? header.join(',') : header).split(',');
+  const entries = header.split(',');
   const entry = entries[entries.length - trustedProxies]?.trim();
   return entry !== undefined && isIP(entry) !== 0 ? entry : null;
 }

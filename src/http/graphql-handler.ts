@@ -1,18 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
+import type { RequestFacts } from '../graphql/context/build-context.js';
+import { clientInfoOf } from './client-info.js';
 import { readBody, sendJson } from './respond.js';
 
 /**
  * Apollo Server on plain node:http through its integration API (executeHTTPGraphQLRequest):
- * no web framework on the hot path.
+ * no web framework on the hot path. Each request's context is built from its headers, read once
+ * into Apollo's HeaderMap.
  */
 export function createGraphQLHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  contextFor: (request: IncomingMessage) => Promise<TContext>,
-  maxBodyBytes: number,
+  contextFor: (request: RequestFacts) => Promise<TContext>,
+  options: { maxBodyBytes: number; trustedProxies: number },
 ) {
   return async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
-    const body = await readBody(request, maxBodyBytes);
+    const body = await readBody(request, options.maxBodyBytes);
     if (body.kind === 'too-large') return sendJson(response, 413, graphQLError('Request body is too large.'));
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
@@ -26,9 +29,10 @@ export function createGraphQLHandler<TContext extends BaseContext>(
         return sendJson(response, 400, graphQLError('Request body is not valid JSON.'));
       }
     }
+    const client = clientInfoOf(headers, request.socket.remoteAddress, options.trustedProxies);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsedBody },
-      context: () => contextFor(request),
+      context: () => contextFor({ authorization: headers.get('authorization'), client }),
     });
     response.statusCode = result.status ?? 200;
     for (const [name, value] of result.headers) response.setHeader(name, value);

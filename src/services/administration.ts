@@ -1,14 +1,15 @@
-import type { User } from '../db/entities/index.js';
 import type { Clock } from '../infra/clock.js';
 import type { AuditRecord, AuditTrail } from '../stores/audit-trail.js';
 import type { SigningKeyStore } from '../stores/signing-key-store.js';
-import type { UserRepository } from '../stores/user-repository.js';
+import type { StoredUser, UserRepository } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
 import { checkNewPassword, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
-import type { DeviceSession, Sessions } from './sessions.js';
+import type { DeviceSession } from './device-session.js';
+import type { Sessions } from './sessions.js';
 import { KEY_PUBLISH_AHEAD_MS } from './signing-keyring.js';
 import { generateSigningKey } from './signing-keys.js';
+import { profileOf, type UserProfile } from './user-profile.js';
 
 /** Raised for an admin command that cannot be carried out; the message says why. */
 export class AdminError extends Error {}
@@ -40,50 +41,51 @@ export class Administration {
   ) {}
 
   /** A password account, checked by the same rules as sign-up. */
-  async createUser(input: { email: string; password: string; nickname: string }): Promise<User> {
+  async createUser(input: { email: string; password: string; nickname: string }): Promise<UserProfile> {
     const email = normalizeEmail(input.email);
     checkNewPassword(input.password);
     const nickname = normalizeNickname(input.nickname);
     const users = this.users();
     const user = await users.create({ email, passwordHash: await this.passwords.hash(input.password), nickname }, this.now());
     this.events.record('user_created', { userId: user.id, detail: ACTOR });
-    return user;
+    return profileOf(user);
   }
 
   /** Disables the account and ends its sessions: no sign-in, refresh or access token works for it. */
-  async disable(who: string): Promise<{ user: User; sessionsEnded: number }> {
+  async disable(who: string): Promise<{ user: UserProfile; sessionsEnded: number }> {
     const users = this.users();
     const user = await this.find(users, who);
-    if (user.disabledAt === null) await users.setDisabledAt(user, this.now(), this.now());
+    const disabledAt = user.disabledAt ?? this.now();
+    if (user.disabledAt === null) await users.setDisabledAt(user.id, disabledAt, this.now());
     const sessionsEnded = await this.sessions.endAll(user.id);
     this.events.record('user_disabled', { userId: user.id, detail: { ...ACTOR, sessionsEnded } });
-    return { user, sessionsEnded };
+    return { user: profileOf({ ...user, disabledAt }), sessionsEnded };
   }
 
-  async enable(who: string): Promise<User> {
+  async enable(who: string): Promise<UserProfile> {
     const users = this.users();
     const user = await this.find(users, who);
-    if (user.disabledAt !== null) await users.setDisabledAt(user, null, this.now());
+    if (user.disabledAt !== null) await users.setDisabledAt(user.id, null, this.now());
     this.events.record('user_enabled', { userId: user.id, detail: ACTOR });
-    return user;
+    return profileOf({ ...user, disabledAt: null });
   }
 
-  async revokeSessions(who: string): Promise<{ user: User; sessionsEnded: number }> {
+  async revokeSessions(who: string): Promise<{ user: UserProfile; sessionsEnded: number }> {
     const user = await this.find(this.users(), who);
     const sessionsEnded = await this.sessions.endAll(user.id);
     this.events.record('sessions_revoked', { userId: user.id, detail: { ...ACTOR, sessionsEnded } });
-    return { user, sessionsEnded };
+    return { user: profileOf(user), sessionsEnded };
   }
 
-  async listSessions(who: string): Promise<{ user: User; sessions: DeviceSession[] }> {
+  async listSessions(who: string): Promise<{ user: UserProfile; sessions: DeviceSession[] }> {
     const user = await this.find(this.users(), who);
-    return { user, sessions: await this.sessions.list(user.id) };
+    return { user: profileOf(user), sessions: await this.sessions.list(user.id) };
   }
 
   /** The user's latest audit events, newest first (written a fraction of a second after they happen). */
-  async recentEvents(who: string, limit: number): Promise<{ user: User; events: AuditRecord[] }> {
+  async recentEvents(who: string, limit: number): Promise<{ user: UserProfile; events: AuditRecord[] }> {
     const user = await this.find(this.users(), who);
-    return { user, events: await this.trail.recentForUser(user.id, limit) };
+    return { user: profileOf(user), events: await this.trail.recentForUser(user.id, limit) };
   }
 
   /**
@@ -103,7 +105,7 @@ export class Administration {
   }
 
   /** A user by id or by email. */
-  private async find(users: UserRepository, who: string): Promise<User> {
+  private async find(users: UserRepository, who: string): Promise<StoredUser> {
     const user = who.includes('@') ? await users.findByEmail(who.trim().toLowerCase()) : await users.findById(who.trim().toLowerCase());
     if (!user) throw new AdminError(`no user with ${who.includes('@') ? 'email' : 'id'} ${who}`);
     return user;

@@ -1,7 +1,7 @@
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
 import type { AuditTrail } from '../stores/audit-trail.js';
-import type { ClientInfo } from './sessions.js';
+import type { ClientInfo } from './client-info.js';
 
 export type AuthEventType =
   | 'sign_up'

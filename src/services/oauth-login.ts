@@ -1,17 +1,17 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { OAuthConfig, OAuthProviderName } from '../config/oauth-config.js';
 import { AuthError, badInput } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import { constantTimeEqual, randomSecret, sha256 } from '../infra/random.js';
 import { type OAuthProfile, type OAuthProvider, ProviderError } from '../oauth/index.js';
 import type { OAuthStateStore } from '../stores/oauth-state-store.js';
-import type { ProviderAccount, UserRepository } from '../stores/user-repository.js';
-import type { User } from '../db/entities/index.js';
+import { type ProviderAccount, type StoredUser, UniqueConflict, type UserRepository } from '../stores/user-repository.js';
 import { NICKNAME_MAX_LENGTH, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { SignedIn } from './password-auth.js';
 import type { AuthEvents } from './auth-events.js';
+import type { ClientInfo } from './client-info.js';
 import type { RateLimits } from './rate-limits.js';
-import type { ClientInfo, Sessions } from './sessions.js';
+import type { Sessions } from './sessions.js';
+import { profileOf } from './user-profile.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const MAX_CODE_LENGTH = 2_048;
@@ -22,7 +22,7 @@ const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 interface FoundUser {
-  user: User;
+  user: StoredUser;
   isNewUser: boolean;
   linkedByEmail: boolean;
 }
@@ -37,7 +37,9 @@ export interface OAuthLoginInput {
 
 /** Social sign-in: the authorize URL with a server-kept state and PKCE, then code → profile → user → session. */
 export class OAuthLogin {
+  /** `users`: a repository on a fresh EntityManager, one per operation. */
   constructor(
+    private readonly users: () => UserRepository,
     private readonly providers: ReadonlyMap<OAuthProviderName, OAuthProvider>,
     private readonly states: OAuthStateStore,
     private readonly sessions: Sessions,
@@ -73,7 +75,7 @@ export class OAuthLogin {
     return { url: provider.authorizeUrl({ redirectUri, state, codeChallenge: codeChallenge ?? (codeVerifier && sha256(codeVerifier)) }), state };
   }
 
-  async login(users: UserRepository, input: OAuthLoginInput, client: ClientInfo): Promise<SignedIn> {
+  async login(input: OAuthLoginInput, client: ClientInfo): Promise<SignedIn> {
     const provider = this.provider(input.provider);
     checkLoginInput(input);
     if (input.redirectUri !== null) this.checkRedirectUri(input.redirectUri);
@@ -93,6 +95,7 @@ export class OAuthLogin {
       });
       return provider.profile(accessToken);
     });
+    const users = this.users();
     const { user, isNewUser, linkedByEmail } = await this.userFor(users, input.provider, profile);
     const detail = { provider: input.provider };
     if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
@@ -103,10 +106,10 @@ export class OAuthLogin {
         throw new AuthError('ACCOUNT_DISABLED');
       }
       this.events.record('oauth_login', { userId: user.id, sessionId: tokens.sessionId, client, detail: { ...detail, isNewUser } });
-      return { user, tokens, isNewUser };
+      return { user: profileOf(user), tokens, isNewUser };
     } catch (error) {
       // No half-written sign-up: without a session a new account goes too, so a retry starts afresh.
-      if (isNewUser) await users.remove(user);
+      if (isNewUser) await users.remove(user.id);
       throw error;
     }
   }
@@ -152,18 +155,13 @@ export class OAuthLogin {
           const existing = email === null ? null : await tx.findByEmail(email);
           // A disabled account is refused (by the caller) before anything about it changes.
           if (existing?.disabledAt) return { ...found, user: existing };
-          if (existing) {
-            await this.linkByEmail(tx, existing, account);
-            return { ...found, user: existing, linkedByEmail: true };
-          }
-          const user = tx.createSocialUser({ email, nickname: nicknameOf(profile) }, new Date(this.clock.now()));
-          tx.link(user, account, new Date(this.clock.now()));
-          await tx.flush();
+          if (existing) return { ...found, user: await this.linkByEmail(tx, existing, account), linkedByEmail: true };
+          const user = await tx.createSocialUser({ email, nickname: nicknameOf(profile) }, account, new Date(this.clock.now()));
           return { ...found, user, isNewUser: true };
         });
       } catch (error) {
         // The same email arrived at the same moment by another way in: the retry links to it.
-        if (!(error instanceof UniqueConstraintViolationException) || attempt === 2) throw error;
+        if (!(error instanceof UniqueConflict) || attempt === 2) throw error;
       }
     }
   }
@@ -176,17 +174,13 @@ export class OAuthLogin {
    * asks after its session exists, under the same lock, and so sees the password gone and ends its
    * session itself (password-auth.ts), whichever of the two came first.
    */
-  private async linkByEmail(tx: UserRepository, user: User, account: ProviderAccount): Promise<void> {
-    const now = new Date(this.clock.now());
-    if (!user.emailVerified) {
+  private async linkByEmail(tx: UserRepository, user: StoredUser, account: ProviderAccount): Promise<StoredUser> {
+    const claimEmail = !user.emailVerified;
+    if (claimEmail) {
       await tx.lockUser(user.id);
-      user.passwordHash = null;
-      user.emailVerified = true;
-      user.updatedAt = now;
       await this.sessions.endAll(user.id);
     }
-    tx.link(user, account, now);
-    await tx.flush();
+    return tx.link(user, account, new Date(this.clock.now()), { claimEmail });
   }
 }
 

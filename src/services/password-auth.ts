@@ -1,16 +1,18 @@
 import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
-import type { User } from '../db/entities/index.js';
 import type { SignInStanding, UserRepository } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
+import type { ClientInfo } from './client-info.js';
 import type { DeviceTokens } from './device-tokens.js';
 import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
-import type { ClientInfo, Sessions, TokenPair } from './sessions.js';
+import type { Sessions } from './sessions.js';
+import type { TokenPair } from './token-pair.js';
+import { profileOf, type UserProfile } from './user-profile.js';
 
 export interface SignedIn {
-  user: User;
+  user: UserProfile;
   tokens: TokenPair;
   isNewUser: boolean;
   /** signIn's device token for this client (see DeviceTokens). */
@@ -19,7 +21,9 @@ export interface SignedIn {
 
 /** Email + password sign-up and sign-in. */
 export class PasswordAuth {
+  /** `users`: a repository on a fresh EntityManager, one per operation. */
   constructor(
+    private readonly users: () => UserRepository,
     private readonly passwords: Passwords,
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
@@ -28,28 +32,29 @@ export class PasswordAuth {
     private readonly clock: Clock,
   ) {}
 
-  async signUp(users: UserRepository, input: { email: string; password: string; nickname: string }, client: ClientInfo): Promise<SignedIn> {
+  async signUp(input: { email: string; password: string; nickname: string }, client: ClientInfo): Promise<SignedIn> {
     // Every check runs before bcrypt, so oversized or malformed input costs nothing.
     const email = normalizeEmail(input.email);
     checkNewPassword(input.password);
     const nickname = normalizeNickname(input.nickname);
     await this.limits.signUp(client);
+    const users = this.users();
     if (await users.findByEmail(email)) throw new AuthError('EMAIL_TAKEN');
     const passwordHash = await this.passwords.hash(input.password);
     const user = await users.create({ email, passwordHash, nickname }, new Date(this.clock.now()));
     try {
       const tokens = await this.sessions.start(user.id, client);
       this.events.record('sign_up', { userId: user.id, sessionId: tokens.sessionId, client });
-      return { user, tokens, isNewUser: true };
+      return { user: profileOf(user), tokens, isNewUser: true };
     } catch (error) {
       // No half-written sign-up: without a session the account goes too, so a retry can succeed.
-      await users.remove(user);
+      await users.remove(user.id);
       throw error;
     }
   }
 
   /** Unknown email, wrong password and password-less account all fail alike, in about the same time. */
-  async signIn(users: UserRepository, input: { email: string; password: string; deviceToken?: string | null }, client: ClientInfo): Promise<SignedIn> {
+  async signIn(input: { email: string; password: string; deviceToken?: string | null }, client: ClientInfo): Promise<SignedIn> {
     const email = normalizeEmail(input.email);
     checkPasswordSize(input.password);
     const deviceId = this.deviceTokens.deviceOf(input.deviceToken ?? null, email);
@@ -60,6 +65,7 @@ export class PasswordAuth {
       if (firstInWindow) this.events.record('sign_in_failed', facts);
       else this.events.count('sign_in_failed', facts);
     });
+    const users = this.users();
     const user = await users.findByEmail(email);
     const matches = await this.passwords.matches(input.password, user?.passwordHash ?? null);
     if (!user || !matches) {
@@ -81,7 +87,7 @@ export class PasswordAuth {
       throw new AuthError(disabled ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS');
     }
     this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client });
-    return { user, tokens, isNewUser: false, deviceToken: this.deviceTokens.issue(email) };
+    return { user: profileOf(user), tokens, isNewUser: false, deviceToken: this.deviceTokens.issue(email) };
   }
 
   /**

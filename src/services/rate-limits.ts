@@ -3,7 +3,7 @@ import type { RateLimit, RateLimitConfig } from '../config/limits-config.js';
 import { AuthError } from '../errors/auth-error.js';
 import { sha256 } from '../infra/random.js';
 import type { KeyLock, RateLimitCounters, WindowCounter } from '../stores/rate-limit-counters.js';
-import type { ClientInfo } from './sessions.js';
+import type { ClientInfo } from './client-info.js';
 
 /** What a sign-in reports back once the password was checked. */
 export interface SignInAttempt {

@@ -7,34 +7,12 @@ import type { ChangeListener } from '../stores/change-feed.js';
 import type { SessionRecord, SessionRef, SessionStore } from '../stores/session-store.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { AuthEvents } from './auth-events.js';
+import type { ClientInfo } from './client-info.js';
+import type { DeviceSession } from './device-session.js';
 import { hashRefreshToken, newRefreshToken, nextRefreshToken, parseRefreshToken, type Presented, presentedToken } from './refresh-tokens.js';
 import { type LifetimePolicy, SessionLifetime } from './session-lifetime.js';
 import { SessionLiveness } from './session-liveness.js';
-
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
-}
-
-export interface TokenPair {
-  userId: string;
-  sessionId: string;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  refreshExpiresIn: number;
-}
-
-/** A live session as its user sees it in a device list. */
-export interface DeviceSession {
-  id: string;
-  createdAt: number;
-  lastUsedAt: number;
-  /** When it ends unless used again (SessionLifetime.deadline). */
-  expiresAt: number;
-  userAgent: string | null;
-  ip: string | null;
-}
+import type { TokenPair } from './token-pair.js';
 
 type SessionPolicy = LifetimePolicy & Pick<Config, 'refreshReuseGraceMs'>;
 
@@ -143,11 +121,6 @@ export class Sessions {
     throw new AuthError('INVALID_REFRESH_TOKEN');
   }
 
-  /** The session a refresh token names, before anything is checked; null when it is not shaped like one. */
-  refOf(refreshToken: string): SessionRef | null {
-    return parseRefreshToken(refreshToken);
-  }
-
   /**
    * True when an access token's session may still be used. Answered from memory while the
    * session is known live and the change feeds are listening; otherwise the store is asked.
@@ -203,14 +176,14 @@ export class Sessions {
   }
 
   /**
-   * Ends the session of a refresh token (the live one or the one just rotated out); false when
-   * none matches or the session had already expired (it is cleaned up all the same).
+   * Ends the session of a refresh token (the live one or the one just rotated out) and names it;
+   * null when none matches or the session had already expired (it is cleaned up all the same).
    */
-  async endByRefreshToken(refreshToken: string): Promise<boolean> {
+  async endByRefreshToken(refreshToken: string): Promise<SessionRef | null> {
     // Only the live token and the one just rotated out end a session: older ones are not searched for.
     const { session, presented } = await this.findByRefreshToken(refreshToken, { ancestors: false });
-    if (!session || !presented) return false;
-    return this.end(session);
+    if (!session || !presented) return null;
+    return (await this.end(session)) ? { userId: session.userId, id: session.id } : null;
   }
 
   private async findByRefreshToken(refreshToken: string, options: { ancestors: boolean }): Promise<{ session: SessionRecord | null; presented: Presented | null }> {

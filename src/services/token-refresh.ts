@@ -1,7 +1,9 @@
 import { AuthError } from '../errors/auth-error.js';
-import type { UserProfile } from '../stores/user-profile.js';
+import type { ClientInfo } from './client-info.js';
 import type { RateLimits } from './rate-limits.js';
-import type { ClientInfo, Sessions, TokenPair } from './sessions.js';
+import type { Sessions } from './sessions.js';
+import type { TokenPair } from './token-pair.js';
+import type { UserProfile } from './user-profile.js';
 import type { UserProfiles } from './user-profiles.js';
 
 /** The `refresh` grant: a rotated token pair, for a user who still exists and is enabled. */

@@ -1,8 +1,8 @@
 import type { Clock } from '../infra/clock.js';
 import type { ChangeListener } from '../stores/change-feed.js';
-import { profileOf, type UserProfile } from '../stores/user-profile.js';
 import type { UserRepository } from '../stores/user-repository.js';
 import { AnnouncedCache } from './announced-cache.js';
+import { profileOf, type UserProfile } from './user-profile.js';
 
 const MAX_AGE_MS = 10_000;
 const MAX_ENTRIES = 100_000;

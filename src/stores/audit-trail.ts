@@ -1,6 +1,6 @@
 import { AuditEvent } from '../db/entities/index.js';
 import type { Logger } from '../infra/logger.js';
-import type { MikroORM } from '../infra/orm.js';
+import type { MikroORM } from '../db/database.js';
 
 export interface AuditRecord {
   at: Date;

@@ -1,6 +1,6 @@
 import type { OAuthProviderName } from '../config/oauth-config.js';
 import { PendingOAuthState } from '../db/entities/index.js';
-import type { MikroORM } from '../infra/orm.js';
+import type { MikroORM } from '../db/database.js';
 import { sha256 } from '../infra/random.js';
 import type { RedisClient } from '../infra/redis.js';
 import { whileAvailable, whileReachable } from './store-failure.js';

@@ -1,5 +1,5 @@
 import { raw } from '@mikro-orm/core';
-import type { MikroORM } from '../infra/orm.js';
+import type { MikroORM } from '../db/database.js';
 import { StoredSession } from '../db/entities/index.js';
 import type { Retention, SessionRecord, SessionRef, SessionStore, SessionTimes } from './session-store.js';
 import { isSessionRef, isUuid } from './ids.js';

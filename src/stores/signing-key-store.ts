@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SigningKey } from '../db/entities/index.js';
 import { KeySealer } from '../infra/key-sealer.js';
-import type { MikroORM } from '../infra/orm.js';
+import type { MikroORM } from '../db/database.js';
 import { whileAvailable } from './store-failure.js';
 
 export interface NewSigningKey {

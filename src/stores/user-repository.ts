@@ -7,6 +7,27 @@ import { AuthError } from '../errors/auth-error.js';
 import { isUuid } from './ids.js';
 import { whileAvailable } from './store-failure.js';
 
+/** A user as stored: a plain copy, no ORM state (entities do not leave this room). */
+export interface StoredUser {
+  id: string;
+  /** Normalised; null for a social account whose provider gave none. */
+  email: string | null;
+  emailVerified: boolean;
+  /** bcrypt hash; null for an account that signs in only through a provider. */
+  passwordHash: string | null;
+  nickname: string;
+  /** The providers whose accounts are linked. */
+  providers: OAuthProviderName[];
+  disabledAt: Date | null;
+  createdAt: Date;
+}
+
+/**
+ * Another transaction wrote the same unique value first (an email, a provider account): the
+ * caller may try again and find what it wrote.
+ */
+export class UniqueConflict extends Error {}
+
 export interface NewUser {
   email: string;
   passwordHash: string;
@@ -37,24 +58,24 @@ export class UserRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** The user with this normalised email. */
-  findByEmail(email: string): Promise<User | null> {
-    return whileAvailable('database', () => this.em.findOne(User, { email }, WITH_IDENTITIES));
+  async findByEmail(email: string): Promise<StoredUser | null> {
+    return storedOrNull(await whileAvailable('database', () => this.em.findOne(User, { email }, WITH_IDENTITIES)));
   }
 
-  findById(id: string): Promise<User | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
-    return whileAvailable('database', () => this.em.findOne(User, { id }, WITH_IDENTITIES));
+  async findById(id: string): Promise<StoredUser | null> {
+    if (!isUuid(id)) return null;
+    return storedOrNull(await whileAvailable('database', () => this.em.findOne(User, { id }, WITH_IDENTITIES)));
   }
 
   /** The users with these ids, in one query (ids that are not UUIDs match nothing). */
-  findByIds(ids: readonly string[]): Promise<User[]> {
+  async findByIds(ids: readonly string[]): Promise<StoredUser[]> {
     const valid = ids.filter(isUuid);
-    if (valid.length === 0) return Promise.resolve([]);
-    return whileAvailable('database', () => this.em.find(User, { id: { $in: valid } }, WITH_IDENTITIES));
+    if (valid.length === 0) return [];
+    return (await whileAvailable('database', () => this.em.find(User, { id: { $in: valid } }, WITH_IDENTITIES))).map(storedUserOf);
   }
 
   /** Creates a password account; EMAIL_TAKEN when the normalised email exists (race-safe via the unique index). */
-  create(fields: NewUser, now: Date): Promise<User> {
+  create(fields: NewUser, now: Date): Promise<StoredUser> {
     return whileAvailable('database', async () => {
       const user = this.em.create(User, { id: randomUUID(), emailVerified: false, disabledAt: null, createdAt: now, updatedAt: now, ...fields });
       try {
@@ -63,7 +84,7 @@ export class UserRepository {
         if (error instanceof UniqueConstraintViolationException) throw new AuthError('EMAIL_TAKEN');
         throw error;
       }
-      return user;
+      return storedUserOf(user);
     });
   }
 
@@ -96,15 +117,21 @@ export class UserRepository {
     return rows[0]?.enabled ?? false;
   }
 
-  async setDisabledAt(user: User, disabledAt: Date | null, now: Date): Promise<void> {
-    user.disabledAt = disabledAt;
-    user.updatedAt = now;
-    await this.flush();
+  async setDisabledAt(userId: string, disabledAt: Date | null, now: Date): Promise<void> {
+    await whileAvailable('database', () => this.em.nativeUpdate(User, { id: userId }, { disabledAt, updatedAt: now }));
   }
 
-  /** Runs `work` in one transaction, with a repository bound to it; rolled back if `work` throws. */
-  transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
-    return whileAvailable('database', () => this.em.transactional((tx) => work(new UserRepository(tx))));
+  /**
+   * Runs `work` in one transaction, with a repository bound to it; rolled back if `work` throws.
+   * A unique index refusing a write becomes UniqueConflict.
+   */
+  async transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
+    try {
+      return await whileAvailable('database', () => this.em.transactional((tx) => work(new UserRepository(tx))));
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new UniqueConflict(error.message);
+      throw error;
+    }
   }
 
   /** Inside a transaction: waits for, then holds until commit, the right to change this user's credentials. */
@@ -118,29 +145,57 @@ export class UserRepository {
   }
 
   /** The user a provider account is linked to. */
-  async findByProviderAccount(account: ProviderAccount): Promise<User | null> {
+  async findByProviderAccount(account: ProviderAccount): Promise<StoredUser | null> {
     const identity = await whileAvailable('database', () =>
       this.em.findOne(OAuthIdentity, { provider: account.provider, providerUserId: account.providerUserId }, { populate: ['user.identities'] }),
     );
-    return identity?.user ?? null;
+    return identity ? storedUserOf(identity.user) : null;
   }
 
-  /** A user who signs in only through a provider (no password). Written on `flush`. */
-  createSocialUser(fields: NewSocialUser, now: Date): User {
-    return this.em.create(User, { id: randomUUID(), email: fields.email, emailVerified: fields.email !== null, passwordHash: null, nickname: fields.nickname, disabledAt: null, createdAt: now, updatedAt: now });
-  }
-
-  /** Links a provider account to the user. Written on `flush`. */
-  link(user: User, account: ProviderAccount, now: Date): void {
+  /** A user who signs in only through a provider (no password), with that provider account linked. */
+  async createSocialUser(fields: NewSocialUser, account: ProviderAccount, now: Date): Promise<StoredUser> {
+    const user = this.em.create(User, { id: randomUUID(), email: fields.email, emailVerified: fields.email !== null, passwordHash: null, nickname: fields.nickname, disabledAt: null, createdAt: now, updatedAt: now });
     user.identities.add(this.em.create(OAuthIdentity, { id: randomUUID(), user, ...account, createdAt: now }));
+    await this.flush();
+    return storedUserOf(user);
   }
 
-  flush(): Promise<void> {
+  /**
+   * Links a provider account to the user. `claimEmail`: the provider vouches for the user's email,
+   * which the user never verified: the email becomes verified and the password goes.
+   */
+  async link(user: StoredUser, account: ProviderAccount, now: Date, options: { claimEmail: boolean }): Promise<StoredUser> {
+    const entity = this.em.getReference(User, user.id);
+    this.em.create(OAuthIdentity, { id: randomUUID(), user: entity, ...account, createdAt: now });
+    await this.flush();
+    if (!options.claimEmail) return { ...user, providers: [...user.providers, account.provider] };
+    await whileAvailable('database', () => this.em.nativeUpdate(User, { id: user.id }, { passwordHash: null, emailVerified: true, updatedAt: now }));
+    return { ...user, passwordHash: null, emailVerified: true, providers: [...user.providers, account.provider] };
+  }
+
+  /** Deletes the user (their identities and sessions rows go with them), whichever transaction created it. */
+  async remove(userId: string): Promise<void> {
+    await whileAvailable('database', () => this.em.nativeDelete(User, { id: userId }));
+  }
+
+  private flush(): Promise<void> {
     return whileAvailable('database', () => this.em.flush());
   }
+}
 
-  /** Deletes the user (their identities and sessions rows go with them), whichever transaction loaded it. */
-  async remove(user: User): Promise<void> {
-    await whileAvailable('database', () => this.em.nativeDelete(User, { id: user.id }));
-  }
+function storedUserOf(user: User): StoredUser {
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    passwordHash: user.passwordHash,
+    nickname: user.nickname,
+    providers: user.identities.getItems().map((identity) => identity.provider as OAuthProviderName),
+    disabledAt: user.disabledAt,
+    createdAt: user.createdAt,
+  };
+}
+
+function storedOrNull(user: User | null): StoredUser | null {
+  return user && storedUserOf(user);
 }

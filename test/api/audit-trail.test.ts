@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startGateway } from '../../src/app.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import type { GoogleProfile } from '../fakes/oauth/index.js';
 import { PASSWORD, refresh, refreshed, revokeSession, sessionIdOf, signIn, signUp, uniqueEmail } from '../helpers/accounts.js';

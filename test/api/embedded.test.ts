@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startGateway } from '../../src/app.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/config.js';
 import { postGraphQL } from '../helpers/graphql-client.js';
 import { PASSWORD, uniqueEmail } from '../helpers/accounts.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type Gateway, startGateway } from '../../src/app.js';
+import { type Gateway, startGateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { type GraphQLResponse, postGraphQL } from './graphql-client.js';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { User } from '../../src/db/entities/index.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { openDatabase } from '../../src/infra/orm.js';
+import { openDatabase } from '../../src/db/database.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { scrubText } from '../../src/infra/scrub.js';
 import { createTestDatabase } from '../helpers/test-app.js';
 
@@ -20,7 +21,7 @@ function capture() {
 }
 
 it('a unique-violation from PostgreSQL, logged as an error, names the column but neither the email nor the hash', async () => {
-  const orm = await openDatabase(await createTestDatabase());
+  const orm = await openDatabase(await createTestDatabase(), MIGRATIONS);
   const email = `scrub.${randomUUID()}@example.com`;
   const passwordHash = '$2b$04$abcdefghijklmnopqrstuuRZ5bXQvhrY3mWcM7cNq0Hs6C7ZmN1uq';
   const row = () => ({ id: randomUUID(), email, passwordHash, nickname: 'N', emailVerified: false, disabledAt: null, createdAt: new Date(), updatedAt: new Date() });

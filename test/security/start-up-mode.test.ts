@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startGateway } from '../../src/app.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createTestDatabase, TEST_KEY_ENCRYPTION_KEY } from '../helpers/test-app.js';
 

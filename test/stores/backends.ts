@@ -6,7 +6,8 @@ import type { RedisLocation } from '../../src/config/config.js';
 import { User } from '../../src/db/entities/index.js';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { type MikroORM, openDatabase } from '../../src/infra/orm.js';
+import { type MikroORM, openDatabase } from '../../src/db/database.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { randomSecret, sha256 } from '../../src/infra/random.js';
 import { closeRedis, connectRedis } from '../../src/infra/redis.js';
 import { PostgresChangeFeed } from '../../src/stores/postgres-change-feed.js';
@@ -120,7 +121,7 @@ export const postgresBackend: Backend = {
   kind: 'postgres',
   async open() {
     const databaseUrl = await createTestDatabase();
-    const orm = await openDatabase(databaseUrl);
+    const orm = await openDatabase(databaseUrl, MIGRATIONS);
     return {
       store: new PostgresSessionStore(orm),
       makeUser: userMaker(orm),
@@ -133,7 +134,7 @@ export const postgresBackend: Backend = {
   async openBroken() {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'session-store-outage-'));
     const server = await startEmbeddedPostgres(dataDir, () => undefined);
-    const orm = await openDatabase(server.url);
+    const orm = await openDatabase(server.url, MIGRATIONS);
     const store = new PostgresSessionStore(orm);
     await store.find({ userId: randomUUID(), id: randomUUID() }); // the pool has a live connection when the server goes
     await server.stop();

@@ -37,6 +37,6 @@ export class OAuthResolver {
     @Ctx() ctx: GatewayContext,
   ): Promise<AuthPayload> {
     const input = { provider, code, redirectUri: redirectUri ?? null, state: state ?? null, codeVerifier: codeVerifier ?? null };
-    return signedInPayload(await this.oauth.login(ctx.users, input, ctx.client));
+    return signedInPayload(await this.oauth.login(input, ctx.client));
   }
 }

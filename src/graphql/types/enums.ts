@@ -1,11 +1,10 @@
 import { registerEnumType } from 'type-graphql';
-import { LoginState } from '../context/login-state.js';
+import { OAUTH_PROVIDERS, type OAuthProviderName } from '../../config/oauth-config.js';
+import { LoginState } from '../../services/login.js';
 
-export enum OAuthProvider {
-  GOOGLE = 'GOOGLE',
-  NAVER = 'NAVER',
-  KAKAO = 'KAKAO',
-}
+/** The providers the configuration knows, as a GraphQL enum: one list, so a new provider is one edit. */
+export const OAuthProvider = Object.fromEntries(OAUTH_PROVIDERS.map((name) => [name, name])) as { readonly [P in OAuthProviderName]: P };
+export type OAuthProvider = OAuthProviderName;
 
 registerEnumType(OAuthProvider, { name: 'OAuthProvider', description: 'A social sign-in provider.' });
 
@@ -21,5 +20,3 @@ registerEnumType(LoginState, {
     AUTHENTICATED: { description: 'A live session.' },
   },
 });
-
-export { LoginState };

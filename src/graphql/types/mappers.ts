@@ -1,8 +1,8 @@
 import type { SignedIn } from '../../services/password-auth.js';
-import type { DeviceSession, TokenPair } from '../../services/sessions.js';
-import { profileOf, type UserProfile } from '../../stores/user-profile.js';
+import type { DeviceSession } from '../../services/device-session.js';
+import type { TokenPair } from '../../services/token-pair.js';
+import type { UserProfile } from '../../services/user-profile.js';
 import { AuthPayload } from './auth-payload.js';
-import { OAuthProvider } from './enums.js';
 import { SessionView } from './session-view.js';
 import { UserView } from './user-view.js';
 
@@ -13,7 +13,7 @@ export function toUserView(user: UserProfile, viewerId: string | null): UserView
     email: viewerId === user.id ? user.email : null,
     emailVerified: user.emailVerified,
     nickname: user.nickname,
-    providers: user.providers as OAuthProvider[],
+    providers: user.providers,
     hasPassword: user.hasPassword,
     createdAt: user.createdAt,
   });
@@ -33,7 +33,7 @@ export function toAuthPayload(user: UserProfile, tokens: TokenPair, isNewUser: b
 }
 
 export function signedInPayload(result: SignedIn): AuthPayload {
-  return toAuthPayload(profileOf(result.user), result.tokens, result.isNewUser, result.deviceToken ?? null);
+  return toAuthPayload(result.user, result.tokens, result.isNewUser, result.deviceToken ?? null);
 }
 
 export function toSessionView(session: DeviceSession, currentSessionId: string): SessionView {

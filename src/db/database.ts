@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { ormConfig } from '../db/orm-config.js';
+import { type MigrationList, ormConfig } from './orm-config.js';
 
 export type { MikroORM };
 
@@ -9,8 +9,8 @@ export type { MikroORM };
  * starting together take turns (an advisory lock held on a connection of its own), so only the
  * first applies a migration and the others find nothing pending.
  */
-export async function openDatabase(databaseUrl: string): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(databaseUrl));
+export async function openDatabase(databaseUrl: string, migrations: MigrationList): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(databaseUrl, migrations));
   const lock = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
   try {
     await lock.connect();

@@ -1,25 +1,26 @@
-import type { User } from '../db/entities/index.js';
+import type { OAuthProviderName } from '../config/oauth-config.js';
+import type { StoredUser } from '../stores/user-repository.js';
 
-/** What the API shows of a user: a plain copy, safe to keep beyond a request (no hash, no ORM state). */
+/** What the API shows of a user: a plain copy, safe to keep beyond a request (no hash). */
 export interface UserProfile {
   id: string;
   email: string | null;
   emailVerified: boolean;
   nickname: string;
-  providers: string[];
+  providers: OAuthProviderName[];
   hasPassword: boolean;
   /** An operator disabled the account: it may not sign in or refresh. */
   disabled: boolean;
   createdAt: Date;
 }
 
-export function profileOf(user: User): UserProfile {
+export function profileOf(user: StoredUser): UserProfile {
   return {
     id: user.id,
     email: user.email,
     emailVerified: user.emailVerified,
     nickname: user.nickname,
-    providers: user.identities.getItems().map((identity) => identity.provider),
+    providers: user.providers,
     hasPassword: user.passwordHash !== null,
     disabled: user.disabledAt !== null,
     createdAt: user.createdAt,

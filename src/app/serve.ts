@@ -1,7 +1,7 @@
-import { startGateway } from '../app.js';
+import { startGateway } from './gateway.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../infra/logger.js';
-import { onStopSignal } from './on-stop-signal.js';
+import { onStopSignal } from './stop-signal.js';
 
 /** One gateway in this process: started, and on SIGTERM or SIGINT drained and closed, exit 0. */
 export async function serve(config: Config, logger: Logger): Promise<void> {

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config/config.js';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
 import type { Logger } from '../infra/logger.js';
-import { onStopSignal } from './on-stop-signal.js';
+import { onStopSignal } from './stop-signal.js';
 
 /**
  * WORKERS > 1: this process supervises that many gateway processes (node:cluster), which share

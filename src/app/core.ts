@@ -1,0 +1,128 @@
+import { MIGRATIONS } from '../../migrations/index.js';
+import type { Config } from '../config/config.js';
+import { type MikroORM, openDatabase } from '../db/database.js';
+import type { Clock } from '../infra/clock.js';
+import { attachEmbeddedPostgres, startEmbeddedPostgres } from '../infra/embedded-postgres.js';
+import { keyEncryptionKey } from '../infra/key-encryption-key.js';
+import { KeySealer } from '../infra/key-sealer.js';
+import type { Logger } from '../infra/logger.js';
+import { closeRedis, connectRedis, type RedisClient } from '../infra/redis.js';
+import { configuredProviders } from '../oauth/index.js';
+import { AccessTokens } from '../services/access-tokens.js';
+import { Administration } from '../services/administration.js';
+import { type AuthEventObserver, AuthEvents } from '../services/auth-events.js';
+import { DeviceTokens } from '../services/device-tokens.js';
+import { LoginCheck } from '../services/login.js';
+import { Logout } from '../services/logout.js';
+import { OAuthLogin } from '../services/oauth-login.js';
+import { PasswordAuth } from '../services/password-auth.js';
+import { Passwords } from '../services/passwords.js';
+import { RateLimits } from '../services/rate-limits.js';
+import { Sessions } from '../services/sessions.js';
+import { SigningKeyring } from '../services/signing-keyring.js';
+import { TokenRefresh } from '../services/token-refresh.js';
+import { UserProfiles } from '../services/user-profiles.js';
+import { AuditTrail } from '../stores/audit-trail.js';
+import type { ChangeFeed } from '../stores/change-feed.js';
+import { PostgresOAuthStateStore, RedisOAuthStateStore } from '../stores/oauth-state-store.js';
+import { PostgresChangeFeed } from '../stores/postgres-change-feed.js';
+import { PostgresSessionStore } from '../stores/postgres-session-store.js';
+import { RateLimitCounters } from '../stores/rate-limit-counters.js';
+import { RedisChangeFeed } from '../stores/redis-change-feed.js';
+import { RedisSessionStore } from '../stores/redis-session-store.js';
+import type { SessionStore } from '../stores/session-store.js';
+import { SigningKeyStore } from '../stores/signing-key-store.js';
+import { UserRepository } from '../stores/user-repository.js';
+
+/** The stores and services the gateway and the admin commands share. */
+export interface Core {
+  databaseUrl: string;
+  orm: MikroORM;
+  redis: RedisClient | null;
+  sessionStore: SessionStore;
+  /** Change feeds by name, not started. */
+  feeds: Map<string, ChangeFeed>;
+  keyring: SigningKeyring;
+  accessTokens: AccessTokens;
+  auditTrail: AuditTrail;
+  events: AuthEvents;
+  sessions: Sessions;
+  profiles: UserProfiles;
+  loginCheck: LoginCheck;
+  passwordAuth: PasswordAuth;
+  oauthLogin: OAuthLogin;
+  tokenRefresh: TokenRefresh;
+  logout: Logout;
+  administration: Administration;
+}
+
+/**
+ * Connects the stores named by the config and builds every service on them. `closers` receives,
+ * in start order, whatever must be stopped. The gateway owns an embedded PostgreSQL (`own`); an
+ * admin command uses the one a running gateway owns, or starts it for itself (`attach`).
+ */
+export async function openCore(
+  config: Config,
+  options: { logger: Logger; clock: Clock; embedded: 'own' | 'attach'; closers: Array<() => Promise<unknown>>; observeEvent?: AuthEventObserver },
+): Promise<Core> {
+  const { logger, clock, closers } = options;
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl === null) {
+    const open = options.embedded === 'own' ? startEmbeddedPostgres : attachEmbeddedPostgres;
+    const embedded = await open(config.dataDir, (line) => logger.warn(line));
+    closers.push(() => embedded.stop());
+    databaseUrl = embedded.url;
+  }
+  const orm = await openDatabase(databaseUrl, MIGRATIONS);
+  closers.push(() => orm.close(true));
+  const redis = config.redis === null ? null : await connectRedis(config.redis);
+  if (redis) closers.push(() => closeRedis(redis));
+  const redisStore = redis && new RedisSessionStore(redis, config.redisKeyPrefix);
+  const sessionStore: SessionStore = redisStore ?? new PostgresSessionStore(orm);
+  // Changes reach an instance from the database (deleted sessions and users, changed users,
+  // rotated keys) and, with sessions in Redis, from the Redis store's announcements.
+  const feeds = new Map<string, ChangeFeed>([['postgres', new PostgresChangeFeed(databaseUrl, logger)]]);
+  if (redisStore) feeds.set('redis', new RedisChangeFeed(config.redis!, redisStore.revocationChannel, logger));
+
+  const kek = await keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
+  if (kek.generatedAt !== null && config.isProduction) {
+    logger.warn(`KEY_ENCRYPTION_KEY is not set: signing keys are sealed with a key generated in ${kek.generatedAt}; keep it apart from database backups, and give every instance the same KEY_ENCRYPTION_KEY`);
+  }
+  const sealer = new KeySealer(kek.key);
+  const signingKeys = new SigningKeyStore(orm, sealer);
+  const keyring = await SigningKeyring.open(signingKeys, config.jwtPrivateKeyPem, config, clock);
+  closers.push(async () => keyring.close());
+  const accessTokens = new AccessTokens(keyring, config, clock);
+  const auditTrail = new AuditTrail(orm, logger);
+  closers.push(() => auditTrail.close());
+  const events = new AuthEvents(auditTrail, logger, clock, options.observeEvent);
+  const sessions = new Sessions(sessionStore, accessTokens, config, events, clock, [...feeds.keys()]);
+  const users = () => new UserRepository(orm.em.fork());
+  const profiles = new UserProfiles(users, clock, 'postgres');
+
+  const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix, clock) : RateLimitCounters.inPostgres(databaseUrl, clock);
+  closers.push(() => counters.close());
+  const limits = new RateLimits(counters, config.rateLimits);
+  const passwords = new Passwords(config.bcryptCost);
+  const deviceTokens = new DeviceTokens(sealer.derive('device tokens'), clock);
+  const oauthStates = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
+  return {
+    databaseUrl,
+    orm,
+    redis,
+    sessionStore,
+    feeds,
+    keyring,
+    accessTokens,
+    auditTrail,
+    events,
+    sessions,
+    profiles,
+    loginCheck: new LoginCheck(accessTokens, sessions, profiles),
+    passwordAuth: new PasswordAuth(users, passwords, sessions, limits, events, deviceTokens, clock),
+    oauthLogin: new OAuthLogin(users, configuredProviders(config.oauth), oauthStates, sessions, limits, events, config.oauth, clock),
+    tokenRefresh: new TokenRefresh(sessions, profiles, limits),
+    logout: new Logout(sessions, limits, events),
+    administration: new Administration(users, sessions, passwords, signingKeys, events, auditTrail, config, clock),
+  };
+}

@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+import { createContextBuilder } from '../graphql/context/build-context.js';
+import { startGraphQLServer } from '../graphql/server.js';
+import { createGraphQLHandler } from '../http/graphql-handler.js';
+import { checkReadiness } from '../http/readiness.js';
+import { createHttpServer, type GatewayHttpServer } from '../http/server.js';
+import { type Clock, systemClock } from '../infra/clock.js';
+import type { Logger } from '../infra/logger.js';
+import { createMetrics } from '../infra/metrics.js';
+import type { AuditTrail } from '../stores/audit-trail.js';
+import { combinedListener } from '../stores/change-feed.js';
+import type { SessionStore } from '../stores/session-store.js';
+import { type Core, openCore } from './core.js';
+
+export interface Gateway {
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  readonly url: string;
+  readonly sessionStore: SessionStore['kind'];
+  close(): Promise<void>;
+}
+
+// Large enough that an oversized field (a 1 MB password) reaches validation and gets a
+// BAD_USER_INPUT naming it; anything bigger is refused before it is read.
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/** How long a shutdown waits for the requests in flight. */
+export const DRAIN_BOUND_MS = 10_000;
+
+/** How often events older than AUDIT_RETENTION are deleted. */
+const AUDIT_PRUNE_MS = 60 * 60_000;
+
+/**
+ * One gateway: the core's stores and services, the change feeds started, and the HTTP server.
+ * Returns a handle that stops it all in reverse order. On a failed start, whatever did start is
+ * stopped again, so nothing is left holding a port, a pool or a database.
+ */
+export async function startGateway(config: Config, options: { logger: Logger; clock?: Clock }): Promise<Gateway> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
+  };
+  try {
+    const metrics = createMetrics();
+    const core = await openCore(config, {
+      logger,
+      clock,
+      embedded: 'own',
+      closers,
+      observeEvent: (type, facts) => metrics.authEvents.inc({ event: type, provider: String(facts.detail?.provider ?? '') }),
+    });
+    closers.push(keepPruned(core.auditTrail, config.auditRetentionMs, clock, logger));
+    startFeeds(core, closers);
+
+    let httpServer: GatewayHttpServer | undefined;
+    const apollo = await startGraphQLServer(core, { config, logger, metrics, drain: async () => httpServer && (await httpServer.drain(DRAIN_BOUND_MS)) });
+    closers.push(() => apollo.stop());
+    const graphql = createGraphQLHandler(apollo, createContextBuilder(core.loginCheck), { maxBodyBytes: MAX_BODY_BYTES, trustedProxies: config.trustedProxies });
+    httpServer = createHttpServer(
+      {
+        graphql,
+        jwks: () => core.accessTokens.jwks(),
+        metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+        readiness: () => checkReadiness({ database: () => core.orm.em.getConnection().execute('select 1'), ...(core.redis && { redis: () => core.redis!.ping() }) }),
+      },
+      { corsOrigins: config.corsOrigins, log: logger },
+    );
+    await listen(httpServer, config);
+    const { port } = httpServer.address() as AddressInfo;
+    logger.info(
+      `auth gateway listening on http://${config.host}:${port}/graphql — mode: ${config.nodeEnv}; database: ${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`}; sessions: ${sessionBackend(config)}`,
+    );
+    if (config.nodeEnvDefaulted) {
+      logger.warn('NODE_ENV is not set: running in DEVELOPMENT mode (stack traces in errors, introspection, Sandbox). Set NODE_ENV=production for anything but local development.');
+    }
+    return { url: `http://${config.host}:${port}`, sessionStore: core.sessionStore.kind, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Each change feed reports to what keeps copies: live sessions, and (from the database) profiles and signing keys. */
+function startFeeds(core: Core, closers: Array<() => Promise<unknown>>): void {
+  for (const [name, feed] of core.feeds) {
+    const databaseParts = name === 'postgres' ? [core.profiles.changeListener(), { keysChanged: () => core.keyring.reloadSoon() }] : [];
+    feed.start(combinedListener(core.sessions.changeListener(name), ...databaseParts));
+    closers.push(() => feed.close());
+  }
+}
+
+function listen(server: GatewayHttpServer, config: Config): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+}
+
+/** Deletes expired audit events now and hourly; returns the closer that stops it. */
+function keepPruned(trail: AuditTrail, retentionMs: number, clock: Clock, logger: Logger): () => Promise<void> {
+  const prune = () =>
+    trail.prune(new Date(clock.now() - retentionMs)).catch((error: unknown) => logger.warn({ err: error }, 'audit trail: pruning failed; it is tried again within the hour'));
+  void prune();
+  const timer = setInterval(prune, AUDIT_PRUNE_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
+}
+
+function sessionBackend(config: Config): string {
+  if (config.redis === null) return 'PostgreSQL (no REDIS_URL)';
+  return config.redis.kind === 'server' ? 'Redis at REDIS_URL' : 'Redis Cluster at REDIS_CLUSTER_NODES';
+}

@@ -1,0 +1,5 @@
+/** Who is asking, as far as the HTTP request tells: kept with sessions and audit events. */
+export interface ClientInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
