@@ -72,8 +72,8 @@ export async function startNodeServer(options: ServerOptions): Promise<Server> {
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-65_536);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${options.port}`;
   const server: Server = {
@@ -91,7 +91,7 @@ export async function startNodeServer(options: ServerOptions): Promise<Server> {
       clearTimeout(killer);
     },
   };
-  onStop(options.name, server.stop);
+  onStop(options.name, () => server.stop());
 
   const listening = new RegExp(`listening on http://127\\.0\\.0\\.1:${options.port}\\b`);
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);

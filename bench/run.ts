@@ -211,7 +211,7 @@ async function profile(scenario: Profiled, stack: Stack, stores: number[]): Prom
     extraEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
   });
   const pools: Pools = { ...seeded, signInAccounts: scenario === 'signIn' ? await signInAccounts(gateway.url, settings.signInAccounts) : [] };
-  const load = () => ({ me: loads.me, refresh: loads.refresh, loginState: loads.loginState, signIn: loads.signIn })[scenario](pools);
+  const load = () => loads[scenario](pools);
   const options = { url: gateway.url, seconds: settings.warmupSeconds || 1, connections: settings.connections, serverPids: [gateway.pid], storePids: stores };
   await drive(load(), options);
   const m = await drive(load(), { ...options, seconds: settings.seconds });

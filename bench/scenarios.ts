@@ -173,7 +173,7 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
           }
           load.onResponse?.(status, responseBody);
         },
-      } as autocannon.Request,
+      },
     ],
   });
   const seconds = ((lastResponseAt || performance.now()) - started) / 1000;

@@ -63,9 +63,10 @@ try {
   process.stdout.write(`${values.json ? JSON.stringify(answer.json, null, 2) : answer.text}\n`);
 } catch (error) {
   if (!(error instanceof AdminError || error instanceof AuthError)) throw error;
-  const field = error instanceof AuthError && error.extensions.field ? ` (${String(error.extensions.field)})` : '';
-  const detail = error instanceof AuthError && error.code === 'BAD_USER_INPUT' ? String(error.extensions.reason ?? error.message) : error.message;
-  process.stderr.write(`${command} failed${field}: ${detail}\n`);
+  const { field, reason } = error instanceof AuthError ? error.extensions : {};
+  const named = typeof field === 'string' ? ` (${field})` : '';
+  const detail = error instanceof AuthError && error.code === 'BAD_USER_INPUT' && typeof reason === 'string' ? reason : error.message;
+  process.stderr.write(`${command} failed${named}: ${detail}\n`);
   exitCode = 1;
 } finally {
   for (const closer of closers.reverse()) await closer().catch(() => undefined);

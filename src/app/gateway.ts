@@ -55,11 +55,12 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     closers.push(keepPruned(core.auditTrail, config.auditRetentionMs, clock, logger));
     startFeeds(core, closers);
 
-    let httpServer: GatewayHttpServer | undefined;
-    const apollo = await startGraphQLServer(core, { config, logger, metrics, drain: async () => httpServer && (await httpServer.drain(DRAIN_BOUND_MS)) });
+    // Apollo's drain (at stop) waits for the HTTP server's requests; the server exists by then.
+    const http: { server?: GatewayHttpServer } = {};
+    const apollo = await startGraphQLServer(core, { config, logger, metrics, drain: () => http.server?.drain(DRAIN_BOUND_MS) ?? Promise.resolve() });
     closers.push(() => apollo.stop());
     const graphql = createGraphQLHandler(apollo, createContextBuilder(core.loginCheck), { maxBodyBytes: MAX_BODY_BYTES, trustedProxies: config.trustedProxies });
-    httpServer = createHttpServer(
+    const httpServer = createHttpServer(
       {
         graphql,
         jwks: () => core.accessTokens.jwks(),
@@ -68,6 +69,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       },
       { corsOrigins: config.corsOrigins, log: logger },
     );
+    http.server = httpServer;
     await listen(httpServer, config);
     const { port } = httpServer.address() as AddressInfo;
     logger.info(
@@ -104,7 +106,7 @@ function keepPruned(trail: AuditTrail, retentionMs: number, clock: Clock, logger
   const prune = () =>
     trail.prune(new Date(clock.now() - retentionMs)).catch((error: unknown) => logger.warn({ err: error }, 'audit trail: pruning failed; it is tried again within the hour'));
   void prune();
-  const timer = setInterval(prune, AUDIT_PRUNE_MS);
+  const timer = setInterval(() => void prune(), AUDIT_PRUNE_MS);
   timer.unref();
   return async () => clearInterval(timer);
 }

@@ -3,7 +3,7 @@ import { parseDuration } from './duration.js';
 import { parseEs256PrivateKey } from './es256-key.js';
 import { type RateLimitConfig, readRateLimits } from './limits-config.js';
 import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
-import { boolean, integer, positiveDuration, url } from './parsers.js';
+import { boolean, integer, positiveDuration, type Reader, url } from './parsers.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -125,8 +125,6 @@ export function loadConfig(env: Environment): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
-
-export type Reader = <T>(name: string, fallback: T, parse: (raw: string) => T) => T;
 
 function readRedisLocation(read: Reader): RedisLocation | null {
   const serverUrl = read('REDIS_URL', null, (raw) => url(raw, ['redis:', 'rediss:']));

@@ -1,6 +1,5 @@
-import type { Reader } from './config.js';
 import { parseDuration } from './duration.js';
-import { integer, positiveDuration } from './parsers.js';
+import { integer, positiveDuration, type Reader } from './parsers.js';
 
 /** At most `points` in each window of `windowMs`. */
 export interface RateLimit {

@@ -1,5 +1,4 @@
-import type { Reader } from './config.js';
-import { boolean, url } from './parsers.js';
+import { boolean, type Reader, url } from './parsers.js';
 /** The social sign-in providers the gateway speaks to. */
 export const OAUTH_PROVIDERS = ['GOOGLE', 'NAVER', 'KAKAO'] as const;
 export type OAuthProviderName = (typeof OAUTH_PROVIDERS)[number];

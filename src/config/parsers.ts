@@ -1,5 +1,8 @@
 import { parseDuration } from './duration.js';
 
+/** Reads one variable: `fallback` when it is unset or blank, else `parse` of it (loadConfig collects what `parse` throws). */
+export type Reader = <T>(name: string, fallback: T, parse: (raw: string) => T) => T;
+
 // Parsers of single settings, shared by every part of the configuration. Their messages never
 // quote a value that could be a secret (a URL with a password, say).
 

@@ -25,7 +25,8 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           for (const field of fields) {
             const error = errors.find((candidate) => candidate.path?.[0] === field.responseKey);
-            metrics.outcomes.inc({ field: field.name, outcome: String(error?.extensions?.code ?? 'ok') });
+            const code = error?.extensions?.code;
+            metrics.outcomes.inc({ field: field.name, outcome: typeof code === 'string' ? code : 'ok' });
           }
         },
       };

@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type ASTVisitor, type FieldNode, GraphQLError, Kind, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { type ASTVisitor, type FieldNode, GraphQLError, Kind, OperationTypeNode, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
 /**
  * The mutations that check a credential or issue tokens: brute force must come one per
@@ -45,7 +45,7 @@ export function shapeLimits(options: { production: boolean }): {
 function oneCredentialMutation(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(operation) {
-      if (operation.operation !== 'mutation') return;
+      if (operation.operation !== OperationTypeNode.MUTATION) return;
       if (credentialFields(operation.selectionSet, context, new Set()) > 1) {
         context.reportError(
           new GraphQLError(`At most one of ${[...CREDENTIAL_MUTATIONS].join(', ')}, logout(refreshToken:) may run per operation.`, { nodes: [operation] }),

@@ -17,7 +17,7 @@ export function createCors(allowedOrigins: readonly string[]) {
   });
   return (request: IncomingMessage, response: ServerResponse): Promise<boolean> =>
     new Promise((resolve, reject) => {
-      middleware(request, response, (error?: unknown) => (error ? reject(error) : resolve(false)));
+      middleware(request, response, (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error('CORS middleware failed', { cause: error })) : resolve(false)));
       // A preflight is answered (204) without calling on.
       if (request.method === 'OPTIONS') resolve(true);
     });

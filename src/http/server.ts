@@ -40,7 +40,7 @@ export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: rea
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const requestId = requestIdFrom(request.headers['x-request-id']);
     response.setHeader('x-request-id', requestId);
-    withRequestId(requestId, () =>
+    void withRequestId(requestId, () =>
       route(routes, cors, request, response, url).catch((error: unknown) => {
         log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
         if (!response.headersSent) sendJson(response, 500, { error: 'internal server error' });
