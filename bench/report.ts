@@ -1,4 +1,4 @@
-/** Result lines, medians over rounds, and the markdown table for the README. */
+/** Result lines, medians over rounds, and the markdown table for docs/performance.md. */
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
