@@ -35,6 +35,21 @@ function verifiesThroughJwks(app: TestApp, token: string) {
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 
+/** When the stored key `kid` was made, starts signing and retires, as the CLI wrote them (its own clock). */
+async function keyTimes(app: TestApp, kid: string): Promise<{ createdAt: number; activeFrom: number; retiredAt: number | null }> {
+  const [row] = await app.sql<{ created_at: Date; active_from: Date; retired_at: Date | null }>('select created_at, active_from, retired_at from signing_keys where kid = $1', [kid]);
+  return { createdAt: row!.created_at.getTime(), activeFrom: row!.active_from.getTime(), retiredAt: row!.retired_at?.getTime() ?? null };
+}
+
+/**
+ * Moves the app's test clock (which stands still) to `at`. The CLI stamps a rotation with the real
+ * time it ran, later than the test clock's start, so the test moves to the stamped times exactly.
+ */
+function moveTo(app: TestApp, at: number): void {
+  expect(at).toBeGreaterThanOrEqual(app.clock.now());
+  app.clock.advance(at - app.clock.now());
+}
+
 describe('signing-key rotation with generated keys', () => {
   let app: TestApp;
   beforeEach(async () => {
@@ -54,7 +69,12 @@ describe('signing-key rotation with generated keys', () => {
     // Until the new key is active, tokens are still signed with the old one.
     expect(kidOf((await signUp(app)).accessToken)).toBe(oldKid);
 
-    app.clock.advance(5 * MINUTE + 1_000);
+    const { createdAt, activeFrom } = await keyTimes(app, newKid);
+    expect(activeFrom - createdAt).toBe(5 * MINUTE);
+    expect((await keyTimes(app, oldKid)).retiredAt).toBe(activeFrom);
+    moveTo(app, activeFrom - 1);
+    expect(kidOf((await signUp(app)).accessToken)).toBe(oldKid);
+    app.clock.advance(1);
     const after = await signUp(app);
     expect(kidOf(after.accessToken)).toBe(newKid);
     await expect(verifiesThroughJwks(app, after.accessToken)).resolves.toBeDefined();
@@ -67,9 +87,10 @@ describe('signing-key rotation with generated keys', () => {
     await rotate(app, '--now');
     await kidsOnceSettled(app, (list) => list.length === 2);
 
-    app.clock.advance(15 * MINUTE - 1_000);
+    const { retiredAt } = await keyTimes(app, oldKid);
+    moveTo(app, retiredAt! + 15 * MINUTE - 1);
     expect(await kidsOf(app)).toContain(oldKid);
-    app.clock.advance(2_000);
+    app.clock.advance(1);
     expect(await kidsOf(app)).not.toContain(oldKid);
     expect(await kidsOf(app)).toHaveLength(1);
   });
@@ -77,18 +98,29 @@ describe('signing-key rotation with generated keys', () => {
   it('signs with the new key at once with --now', async () => {
     const oldKid = kidOf((await signUp(app)).accessToken);
     await rotate(app, '--now');
-    await kidsOnceSettled(app, (list) => list.length === 2);
+    const newKid = (await kidsOnceSettled(app, (list) => list.length === 2)).find((kid) => kid !== oldKid)!;
+    // "At once" is the moment the CLI stamped: the gateway's clock is moved there.
+    const { createdAt, activeFrom } = await keyTimes(app, newKid);
+    expect(activeFrom).toBe(createdAt);
+    expect((await keyTimes(app, oldKid)).retiredAt).toBe(activeFrom);
+    moveTo(app, activeFrom);
     const token = (await signUp(app)).accessToken;
-    expect(kidOf(token)).not.toBe(oldKid);
+    expect(kidOf(token)).toBe(newKid);
     expect(await loginState(app, token)).toBe('AUTHENTICATED');
   });
 
   it('reaches every instance sharing the database', async () => {
     const peer = await createTestApp({}, { databaseUrl: app.databaseUrl, redisPrefix: app.redisPrefix, clock: app.clock });
     try {
+      const oldKid = kidOf((await signUp(app)).accessToken);
       await rotate(app, '--now');
-      expect(await kidsOnceSettled(peer, (list) => list.length === 2)).toHaveLength(2);
+      const kids = await kidsOnceSettled(peer, (list) => list.length === 2);
+      expect(kids).toHaveLength(2);
+      const newKid = kids.find((kid) => kid !== oldKid)!;
+      await kidsOnceSettled(app, (list) => list.includes(newKid));
+      moveTo(app, (await keyTimes(app, newKid)).activeFrom); // the peer shares this clock
       const token = (await signUp(app)).accessToken;
+      expect(kidOf(token)).toBe(newKid);
       expect(await loginState(peer, token)).toBe('AUTHENTICATED');
     } finally {
       await peer.close();

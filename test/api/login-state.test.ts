@@ -103,10 +103,12 @@ describe('loginState and me', () => {
 
   it('a genuine token is AUTHENTICATED until its exp and TOKEN_EXPIRED from then on', async () => {
     const { user, accessToken: token } = await signUp(app);
-    // iat is in whole seconds and real time still runs under the test clock: stop a few seconds short.
-    app.clock.advance(ACCESS_TOKEN_TTL_MS - 5000);
+    // The test clock stands still, so the token's own iat and exp (whole seconds) place the boundary exactly.
+    const { iat, exp } = decodeJwt(token);
+    expect((exp! - iat!) * 1000).toBe(ACCESS_TOKEN_TTL_MS);
+    app.clock.advance(exp! * 1000 - 1 - app.clock.now());
     await expectAuthenticated(bearer(token), user);
-    app.clock.advance(5000);
+    app.clock.advance(1);
     await expectState(bearer(token), 'TOKEN_EXPIRED');
   });
 

@@ -65,9 +65,12 @@ describe('sessions on a Redis Cluster (REDIS_CLUSTER_NODES), two gateway instanc
   });
 
   it('lists, revokes and evicts device sessions, and the other instance sees each revocation', async () => {
+    // One second apart on the shared test clock, so "least recently used" names exactly one session.
     const oldest = await signUp(first);
+    first.clock.advance(1_000);
     const middle = await signedIn(first, oldest.user.email!);
     expect(await loginState(second, oldest.accessToken)).toBe('AUTHENTICATED');
+    first.clock.advance(1_000);
     const newest = await signedIn(first, oldest.user.email!);
     // MAX_SESSIONS_PER_USER is 2: the least recently used session was evicted.
     expect(errorCode(await refresh(first, oldest.refreshToken))).toBe('INVALID_REFRESH_TOKEN');
