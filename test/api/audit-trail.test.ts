@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { startGateway } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import type { GoogleProfile } from '../fakes/oauth/index.js';
-import { PASSWORD, refresh, refreshed, revokeSession, sessionIdOf, signIn, signUp, uniqueEmail } from '../helpers/accounts.js';
+import { PASSWORD, refresh, refreshed, sessionIdOf, signIn, signUp, uniqueEmail } from '../helpers/accounts.js';
 import { bearer, errorCode, postGraphQL } from '../helpers/graphql-client.js';
 import { approvedLogin, envFor, loggedIn, useFakeProviders } from '../helpers/oauth.js';
 import { eventually } from '../helpers/eventually.js';
@@ -298,8 +298,25 @@ describe.each(['redis', 'postgres'] as const)('audit trail of GraphQL auth event
         detail: { by: sessionIdOf(laptop.refreshToken) },
       }),
     ]);
-    // Revoking a session that is not there (any more) records nothing.
-    expect((await revokeSession(app, laptop.accessToken, sessionIdOf(phone.refreshToken))).data).toEqual({ revokeSession: false });
+    // Revoking a session that is not there (any more) records nothing. The trail writes events in the
+    // order they happened, so once a later event from the same client is stored, anything the second
+    // revocation had appended would be stored too.
+    const eventsOfEither = async () => app.sql<AuditRow>(
+      'select * from audit_events where user_id = $1 or session_id = $2 order by id',
+      [laptop.user.id, sessionIdOf(phone.refreshToken)],
+    );
+    const before = await eventsOfEither();
+    expect(before.filter((row) => row.type === 'session_revoked')).toHaveLength(1);
+    const again = await app.gql<{ revokeSession: boolean }>(
+      'mutation($id: ID!) { revokeSession(id: $id) }',
+      { id: sessionIdOf(phone.refreshToken) },
+      { ...bearer(laptop.accessToken), ...agent(ua) },
+    );
+    expect(again.data).toEqual({ revokeSession: false });
+    expect(errorCode(await signIn(app, uniqueEmail(), 'not the password', agent(ua)))).toBe('INVALID_CREDENTIALS');
+    const after = await rowsOnceWritten(app, ua, 'sign_in_failed');
+    expect(after.map((row) => row.type)).toEqual(['session_revoked', 'sign_in_failed']);
+    expect(await eventsOfEither()).toEqual(before);
   });
 
   it('records sign_in_failed (rate_limited) when an attempt is refused by the limits', async () => {
