@@ -131,7 +131,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         readiness: () => checkReadiness({ database: () => orm.em.getConnection().execute('select 1'), ...(redis && { redis: () => redis.ping() }) }),
       },
-      { corsOrigins: config.corsOrigins, log: logger },
+      { corsOrigins: config.corsOrigins, log: logger, workerHeader: !config.isProduction },
     );
     await new Promise<void>((resolve, reject) => {
       httpServer!.once('error', reject);

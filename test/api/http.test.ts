@@ -66,6 +66,22 @@ describe('HTTP endpoints', () => {
     expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
   });
 
+  it('names the answering process in x-gateway-worker outside production, and never in production', async () => {
+    const workerHeaderOf = async (url: string) => {
+      const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+      await response.arrayBuffer();
+      return response.headers.get('x-gateway-worker');
+    };
+    for (const path of ['/graphql?query=%7BloginState%7D', '/healthz', '/nope']) {
+      // A test app runs in this jest worker's process.
+      expect(await workerHeaderOf(`${app.url}${path}`)).toBe(String(process.pid));
+      expect(await workerHeaderOf(`${production.url}${path}`)).toBeNull();
+    }
+    const posted = await production.gql('{ loginState }');
+    expect(posted.data).toEqual({ loginState: 'AUTHORIZATION_NOT_FOUND' });
+    expect(posted.headers.has('x-gateway-worker')).toBe(false);
+  });
+
   it('keeps introspection on outside production and off in production', async () => {
     const introspect = '{ __schema { queryType { name } } }';
     expect((await app.gql(introspect)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });

@@ -8,11 +8,17 @@ import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-pro
 import { bearer } from '../helpers/graphql-client.js';
 import { createTestDatabase } from '../helpers/test-app.js';
 
+/** What one worker answered: the loginState, and the pid that `x-gateway-worker` names (outside production). */
+interface Answer {
+  state: string;
+  worker: string | undefined;
+}
+
 /**
  * loginState on a new connection each time: the supervisor hands connections to workers in turn,
  * so consecutive calls are answered by different workers.
  */
-function loginStateOnNewConnection(gateway: GatewayProcess, accessToken: string): Promise<string> {
+function loginStateOnNewConnection(gateway: GatewayProcess, accessToken: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const call = request(
       `${gateway.url}/graphql`,
@@ -20,12 +26,32 @@ function loginStateOnNewConnection(gateway: GatewayProcess, accessToken: string)
       (response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve((JSON.parse(body) as { data: { loginState: string } }).data.loginState));
+        response.on('end', () => resolve({
+          state: (JSON.parse(body) as { data: { loginState: string } }).data.loginState,
+          worker: response.headers['x-gateway-worker'] as string | undefined,
+        }));
       },
     );
     call.on('error', reject);
     call.end(JSON.stringify({ query: '{ loginState }' }));
   });
+}
+
+/** Enough new connections for two workers to answer, in any hand-out order: the bound, not a timing. */
+const MAX_CALLS = 200;
+
+/**
+ * Asks on new connections until two different workers have answered, at most MAX_CALLS times;
+ * every answer must satisfy `expectEach`. Returns the workers that answered.
+ */
+async function untilTwoWorkers(ask: () => Promise<Answer>, expectEach: (answer: Answer) => void): Promise<Set<string>> {
+  const workers = new Set<string>();
+  for (let call = 0; call < MAX_CALLS && workers.size < 2; call += 1) {
+    const answer = await ask();
+    expectEach(answer);
+    workers.add(String(answer.worker));
+  }
+  return workers;
 }
 
 describe('WORKERS=2: one supervisor, two gateway processes on one port', () => {
@@ -48,13 +74,27 @@ describe('WORKERS=2: one supervisor, two gateway processes on one port', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
-  it('serves from both workers, which share sessions and hear each other\'s revocations within a second', async () => {
+  it('serves from two worker processes, neither of them the supervisor', async () => {
     const pair = await signUp(gateway);
-    for (let i = 0; i < 6; i += 1) expect(await loginStateOnNewConnection(gateway, pair.accessToken)).toBe('AUTHENTICATED');
+    const workers = await untilTwoWorkers(
+      () => loginStateOnNewConnection(gateway, pair.accessToken),
+      (answer) => expect(answer.worker).toMatch(/^[1-9]\d*$/),
+    );
+    expect(workers.size).toBe(2);
+    expect(workers).not.toContain(String(gateway.child.pid));
+  });
+
+  it('both workers share sessions and hear each other\'s revocations within a second', async () => {
+    const pair = await signUp(gateway);
+    const ask = () => loginStateOnNewConnection(gateway, pair.accessToken);
+    const authenticated = await untilTwoWorkers(ask, (answer) => expect(answer.state).toBe('AUTHENTICATED'));
+    expect(authenticated.size).toBe(2);
     expect((await gateway.gql('mutation { logout }', undefined, bearer(pair.accessToken))).data).toEqual({ logout: true });
-    for (let i = 0; i < 6; i += 1) {
-      expect(await withinOneSecond(() => loginStateOnNewConnection(gateway, pair.accessToken), (state) => state === 'SESSION_REVOKED')).toBe('SESSION_REVOKED');
-    }
+    const revoked = await untilTwoWorkers(
+      () => withinOneSecond(ask, (answer) => answer.state === 'SESSION_REVOKED'),
+      (answer) => expect(answer.state).toBe('SESSION_REVOKED'),
+    );
+    expect(revoked).toEqual(authenticated);
   });
 
   it('drains every worker on SIGTERM and exits 0', async () => {
