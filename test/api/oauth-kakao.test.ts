@@ -1,4 +1,4 @@
-import { type FakeKakao, KAKAO_PKCE_FAILURE, type KakaoProfile, s256, startFakeKakao } from '../fakes/oauth/index.js';
+import { type FakeKakao, type KakaoProfile, s256, startFakeKakao } from '../fakes/oauth/index.js';
 import { loginState } from '../helpers/accounts.js';
 import { approvedLogin, authorized, envFor, loggedIn, oauthLogin, providerErrorOf, REDIRECT_URI } from '../helpers/oauth.js';
 import { createTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
@@ -123,8 +123,8 @@ describe('Kakao errors', () => {
       const code = kakao.issueCode({ profile: member(), redirectUri: APP_URI });
       return oauthLogin(apps.redis, { provider: 'KAKAO', code, redirectUri: REDIRECT_URI });
     }],
-    // The fake's own code: Kakao's answer to a PKCE failure is undocumented (see KAKAO_PKCE_FAILURE).
-    ['a verifier that does not match the challenge', KAKAO_PKCE_FAILURE.error_code, () => {
+    // Kakao documents no PKCE error of its own: the fake answers as it answers a bad code.
+    ['a verifier that does not match the challenge', 'KOE320', () => {
       const code = kakao.issueCode({ profile: member(), redirectUri: REDIRECT_URI, codeChallenge: s256('a'.repeat(43)) });
       return oauthLogin(apps.redis, { provider: 'KAKAO', code, redirectUri: REDIRECT_URI, codeVerifier: 'b'.repeat(43) });
     }],
