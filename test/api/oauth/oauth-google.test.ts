@@ -1,21 +1,10 @@
-import { type FakeGoogle, type GoogleProfile, pkcePair, s256, startFakeGoogle } from '../../fakes/oauth/index.js';
+import { type GoogleProfile, pkcePair, s256, startFakeGoogle } from '../../fakes/oauth/index.js';
 import { loginState } from '../../helpers/accounts.js';
-import { approvedLogin, authorized, envFor, oauthLogin, providerErrorOf, REDIRECT_URI } from '../../helpers/oauth.js';
-import { createTestApp, type StoreKind, type TestApp } from '../../helpers/test-app.js';
+import { approvedLogin, authorized, envFor, oauthLogin, providerErrorOf, REDIRECT_URI, useProviderApps } from '../../helpers/oauth.js';
+import { createTestApp } from '../../helpers/test-app.js';
 
 const APP_URI = 'myapp://oauth/google';
-let google: FakeGoogle;
-const apps = {} as Record<StoreKind, TestApp>;
-beforeAll(async () => {
-  google = await startFakeGoogle();
-  const env = envFor({ google }, [APP_URI]);
-  [apps.redis, apps.postgres] = await Promise.all([createTestApp(env, { store: 'redis' }), createTestApp(env, { store: 'postgres' })]);
-});
-afterEach(() => google.reset());
-afterAll(async () => {
-  await Promise.all(Object.values(apps).map((app) => app.close()));
-  await google?.close();
-});
+const { fake: google, apps } = await useProviderApps('google', startFakeGoogle, [APP_URI]);
 
 let accounts = 0;
 /** A Google account nobody has used here yet, with a verified email. */

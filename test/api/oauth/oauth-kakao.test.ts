@@ -1,21 +1,10 @@
-import { type FakeKakao, type KakaoProfile, s256, startFakeKakao } from '../../fakes/oauth/index.js';
+import { type KakaoProfile, s256, startFakeKakao } from '../../fakes/oauth/index.js';
 import { loginState } from '../../helpers/accounts.js';
-import { approvedLogin, authorized, envFor, loggedIn, oauthLogin, providerErrorOf, REDIRECT_URI } from '../../helpers/oauth.js';
-import { createTestApp, type StoreKind, type TestApp } from '../../helpers/test-app.js';
+import { approvedLogin, authorized, envFor, loggedIn, oauthLogin, providerErrorOf, REDIRECT_URI, useProviderApps } from '../../helpers/oauth.js';
+import { createTestApp } from '../../helpers/test-app.js';
 
 const APP_URI = 'myapp://oauth/kakao';
-let kakao: FakeKakao;
-const apps = {} as Record<StoreKind, TestApp>;
-beforeAll(async () => {
-  kakao = await startFakeKakao();
-  const env = envFor({ kakao }, [APP_URI]);
-  [apps.redis, apps.postgres] = await Promise.all([createTestApp(env, { store: 'redis' }), createTestApp(env, { store: 'postgres' })]);
-});
-afterEach(() => kakao.reset());
-afterAll(async () => {
-  await Promise.all(Object.values(apps).map((app) => app.close()));
-  await kakao?.close();
-});
+const { fake: kakao, apps } = await useProviderApps('kakao', startFakeKakao, [APP_URI]);
 
 let accounts = 0;
 /** A Kakao member nobody has used here yet, with a valid, verified email. */

@@ -1,21 +1,10 @@
-import { type FakeNaver, type NaverProfile, startFakeNaver } from '../../fakes/oauth/index.js';
+import { type NaverProfile, startFakeNaver } from '../../fakes/oauth/index.js';
 import { loginState } from '../../helpers/accounts.js';
-import { approvedLogin, authorized, envFor, loggedIn, oauthLogin, providerErrorOf, REDIRECT_URI } from '../../helpers/oauth.js';
-import { createTestApp, type StoreKind, type TestApp } from '../../helpers/test-app.js';
+import { approvedLogin, authorized, envFor, loggedIn, oauthLogin, providerErrorOf, REDIRECT_URI, useProviderApps } from '../../helpers/oauth.js';
+import { createTestApp } from '../../helpers/test-app.js';
 
 const APP_URI = 'myapp://oauth/naver';
-let naver: FakeNaver;
-const apps = {} as Record<StoreKind, TestApp>;
-beforeAll(async () => {
-  naver = await startFakeNaver();
-  const env = envFor({ naver }, [APP_URI]);
-  [apps.redis, apps.postgres] = await Promise.all([createTestApp(env, { store: 'redis' }), createTestApp(env, { store: 'postgres' })]);
-});
-afterEach(() => naver.reset());
-afterAll(async () => {
-  await Promise.all(Object.values(apps).map((app) => app.close()));
-  await naver?.close();
-});
+const { fake: naver, apps } = await useProviderApps('naver', startFakeNaver, [APP_URI]);
 
 let accounts = 0;
 /** A Naver account nobody has used here yet; Naver's per-app ids are opaque strings. */
