@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PASSWORD, signIn, signUp, storedSessionIds } from '../../helpers/accounts.js';
 import { adminJson } from '../../helpers/admin-cli.js';
+import { openAdministration, type OpenAdministration } from '../../helpers/administration.js';
 import { eventually } from '../../helpers/eventually.js';
 import { errorCode } from '../../helpers/graphql-client.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -8,11 +9,19 @@ import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 /**
  * disable-user against one password sign-in held at a known point, instead of hoping a race
  * (disable-race.test.ts) lands there. The test holds, from a connection of its own, a lock the
- * sign-in takes, sees the sign-in wait for it, runs the real disable-user, then lets go. Whatever
- * the sign-in had read before, it must not end with a working session.
+ * sign-in takes, sees the sign-in wait for it, runs disable-user's own code (Administration, as
+ * the CLI runs it, but in this process), then lets go. Whatever the sign-in had read before, it
+ * must not end with a working session.
+ *
+ * The gateway gives up on a query after 1.5 s (POSTGRES_DEADLINES: no request hangs on a
+ * dependency), so what happens while the lock is held is a few queries made from here, never a
+ * process to start.
  */
 
-/** A backend waiting for a lock the test holds, told by its locks (its query text may lag behind). */
+/**
+ * A backend waiting for a lock the test holds, told by pg_locks, which is read live
+ * (pg_stat_activity is a snapshot kept for the whole transaction, blind to newer connections).
+ */
 interface Waiter {
   /** The kind of lock it waits for: `transactionid` for a row, `advisory` for an advisory lock. */
   waitsFor: string;
@@ -25,15 +34,15 @@ interface Waiter {
 
 const WAITERS = `
   select
-    (select l.locktype from pg_locks l where l.pid = a.pid and not l.granted limit 1) as "waitsFor",
-    (select l.relation::regclass::text from pg_locks l where l.pid = a.pid and l.granted and l.locktype = 'tuple' limit 1) as "tupleOf",
-    (select l.mode from pg_locks l where l.pid = a.pid and l.granted and l.locktype = 'tuple' limit 1) as "tupleMode",
+    w.locktype as "waitsFor",
+    (select t.relation::regclass::text from pg_locks t where t.pid = w.pid and t.granted and t.locktype = 'tuple' limit 1) as "tupleOf",
+    (select t.mode from pg_locks t where t.pid = w.pid and t.granted and t.locktype = 'tuple' limit 1) as "tupleMode",
     exists (
-      select 1 from pg_locks l join pg_locks mine on mine.pid = pg_backend_pid() and mine.granted and mine.locktype = 'advisory'
-      where l.pid = a.pid and not l.granted and l.locktype = 'advisory' and (l.classid, l.objid, l.objsubid) = (mine.classid, mine.objid, mine.objsubid)
+      select 1 from pg_locks mine
+      where mine.pid = pg_backend_pid() and mine.granted and mine.locktype = 'advisory' and (mine.classid, mine.objid, mine.objsubid) = (w.classid, w.objid, w.objsubid)
     ) as "sameAdvisoryKey"
-  from pg_stat_activity a
-  where pg_backend_pid() = any(pg_blocking_pids(a.pid))`;
+  from pg_locks w
+  where not w.granted and pg_backend_pid() = any(pg_blocking_pids(w.pid))`;
 
 interface Held {
   /** The backends waiting for this connection's locks. */
@@ -61,16 +70,23 @@ function waitersOnceThere(held: Held): Promise<Waiter[]> {
   return eventually(() => held.waiters(), (waiters) => waiters.length > 0);
 }
 
-async function disableUser(app: TestApp, email: string) {
-  return adminJson<{ id: string; disabled: boolean; sessionsEnded: number }>(app, ['disable-user', email]);
+/** disable-user's work, as the CLI would report it. */
+async function disableUser(administration: OpenAdministration, email: string) {
+  const { user, sessionsEnded } = await administration.admin.disable(email);
+  return { id: user.id, disabled: user.disabledAt !== null, sessionsEnded };
 }
 
 describe('disable-user while a sign-in waits before its session exists (postgres session store)', () => {
   let app: TestApp;
+  let administration: OpenAdministration;
   beforeAll(async () => {
     app = await createTestApp({}, { store: 'postgres' });
+    administration = await openAdministration(app);
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await administration?.close();
+    await app?.close();
+  });
 
   it('the sign-in read the user enabled, the disable ended every session there was, and the session made after it is ended: ACCOUNT_DISABLED, nothing stored', async () => {
     const { user } = await signUp(app);
@@ -85,7 +101,7 @@ describe('disable-user while a sign-in waits before its session exists (postgres
       expect(await waitersOnceThere(held)).toEqual([queuedForTheUserRow]);
       expect(await storedSessionIds(app, user.id)).toHaveLength(1);
 
-      expect(await disableUser(app, user.email!)).toEqual({ id: user.id, disabled: true, sessionsEnded: 1 });
+      expect(await disableUser(administration, user.email!)).toEqual({ id: user.id, disabled: true, sessionsEnded: 1 });
       expect(await storedSessionIds(app, user.id)).toEqual([]);
       expect(await held.waiters()).toEqual([queuedForTheUserRow]);
     } finally {
@@ -99,10 +115,15 @@ describe('disable-user while a sign-in waits before its session exists (postgres
 
 describe.each(['redis', 'postgres'] as const)('disable-user while a sign-in waits to re-read the account (%s session store)', (store) => {
   let app: TestApp;
+  let administration: OpenAdministration;
   beforeAll(async () => {
     app = await createTestApp({}, { store });
+    administration = await openAdministration(app);
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await administration?.close();
+    await app?.close();
+  });
 
   it('the session made meanwhile is ended by the disable, and the sign-in answers ACCOUNT_DISABLED, not tokens', async () => {
     const { user } = await signUp(app);
@@ -115,7 +136,7 @@ describe.each(['redis', 'postgres'] as const)('disable-user while a sign-in wait
       expect(await waitersOnceThere(held)).toEqual([waitingForTheUserLock]);
       expect(await storedSessionIds(app, user.id)).toHaveLength(2);
 
-      expect(await disableUser(app, user.email!)).toEqual({ id: user.id, disabled: true, sessionsEnded: 2 });
+      expect(await disableUser(administration, user.email!)).toEqual({ id: user.id, disabled: true, sessionsEnded: 2 });
       expect(await held.waiters()).toEqual([waitingForTheUserLock]);
     } finally {
       await held.release();
