@@ -4,7 +4,6 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Core } from '../src/app/core.js';
 import type { Call, SoakLoad } from './soak-load.js';
 import { OPERATIONS } from './scenarios.js';
 
@@ -69,43 +68,80 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+/** Where the gateway keeps its state, read directly by the ledger check (not through the gateway's code). */
+export interface StoreAccess {
+  databaseUrl: string;
+  /** Null when sessions are kept in PostgreSQL. */
+  redisUrl: string | null;
+  keyPrefix: string;
+}
+
+/** What the ledger check saw; each must be above zero, or the check proved nothing. */
+interface LedgerCounts {
+  /** Live sessions (and logging-out ones that were still live) that refreshed. */
+  refreshed: number;
+  /** Ended sessions (and logging-out ones that had ended) whose refresh token was refused. */
+  refused: number;
+  /** Sessions read from the session store itself. */
+  storedSessions: number;
+  /** The soak's accounts in the database. */
+  accounts: number;
+  /** Keys under the prefix in Redis (with Redis only). */
+  redisKeys?: number;
+}
+
 /**
- * The ledger against the gateway: every live session refreshes (once, with the token the client
- * holds) and every ended one is refused; the store holds exactly the live sessions (plus at most
- * one per sign-in whose answer was lost); no Redis key lacks a TTL; no account exists that the
- * client was never told of.
+ * The ledger against the gateway and its stores: every live session refreshes (once, with the
+ * token the client holds) and every ended one is refused; a session whose logout answer was lost
+ * ("logging-out") may have ended or not, and must be consistent either way. The session store,
+ * read directly, holds exactly the sessions still live (plus at most one per sign-in whose answer
+ * was lost); no Redis key lacks a TTL; no account exists that the client was never told of. Every
+ * count must be above zero: a run that refreshed nothing or read no store checked nothing.
  */
-export async function checkLedger(load: SoakLoad, core: Core, redisUrl: string | null, keyPrefix: string): Promise<string[]> {
+export async function checkLedger(load: SoakLoad, stores: StoreAccess): Promise<string[]> {
   const failures: string[] = [];
-  let refreshed = 0;
-  let refused = 0;
+  const counts: LedgerCounts = { refreshed: 0, refused: 0, storedSessions: 0, accounts: 0 };
+  /** Per user id, the sessions that must be in the store after the refreshes below. */
+  const expected = new Map<string, Set<string>>();
+  /** What became of the sessions whose logout answer was lost: either is right. */
+  const loggingOut = { live: 0, ended: 0 };
   for (const user of load.users) {
     for (const session of user.sessions) {
       const { outcome } = await load.call('check', OPERATIONS.refresh, { t: session.refreshToken });
-      if (session.state === 'ended') {
-        if (outcome === 'INVALID_REFRESH_TOKEN') refused += 1;
-        else failures.push(`ended session ${session.sessionId} answered ${outcome} to refresh (revived?)`);
-      } else if (session.state === 'live') {
-        if (outcome === 'ok') refreshed += 1;
-        else failures.push(`live session ${session.sessionId} answered ${outcome} to refresh (lost?)`);
-      }
+      const what = `${session.state} session ${session.sessionId}`;
+      const live = outcome === 'ok';
+      if (outcome !== 'ok' && outcome !== 'INVALID_REFRESH_TOKEN') failures.push(`${what} answered ${outcome} to refresh`);
+      else if (session.state === 'ended' && live) failures.push(`${what} refreshed (revived?)`);
+      else if (session.state === 'live' && !live) failures.push(`${what} was refused (lost?)`);
+      if (session.state === 'logging-out') loggingOut[live ? 'live' : 'ended'] += 1;
+      if (live) counts.refreshed += 1;
+      else if (outcome === 'INVALID_REFRESH_TOKEN') counts.refused += 1;
+      if (live) expected.set(session.userId, (expected.get(session.userId) ?? new Set()).add(session.sessionId));
     }
-    if (user.userId === null) continue;
-    const stored = new Set((await core.sessions.list(user.userId)).map((session) => session.id));
-    const live = user.sessions.filter((session) => session.state !== 'ended').map((session) => session.sessionId);
-    const missing = live.filter((id) => !stored.has(id));
-    const ended = user.sessions.filter((session) => session.state === 'ended' && stored.has(session.sessionId));
-    const unknown = [...stored].filter((id) => !user.sessions.some((session) => session.sessionId === id));
+  }
+
+  const { byUser: stored, failures: storeFailures } = await storedSessions(stores);
+  failures.push(...storeFailures);
+  counts.storedSessions = [...stored.values()].reduce((n, ids) => n + ids.size, 0);
+  const known = new Map(load.users.filter((user) => user.userId !== null).map((user) => [user.userId!, user]));
+  for (const user of known.values()) {
+    const inStore = stored.get(user.userId!) ?? new Set<string>();
+    const mustBe = expected.get(user.userId!) ?? new Set<string>();
+    const missing = [...mustBe].filter((id) => !inStore.has(id));
+    const ended = user.sessions.filter((session) => !mustBe.has(session.sessionId) && inStore.has(session.sessionId));
+    const unknown = [...inStore].filter((id) => !user.sessions.some((session) => session.sessionId === id));
     if (missing.length > 0) failures.push(`${user.email}: live sessions missing from the store: ${missing.join(', ')}`);
-    if (ended.length > 0) failures.push(`${user.email}: ended sessions back in the store: ${ended.map((s) => s.sessionId).join(', ')}`);
+    if (ended.length > 0) failures.push(`${user.email}: refused sessions still in the store: ${ended.map((s) => s.sessionId).join(', ')}`);
     if (unknown.length > user.unknownSignIns) failures.push(`${user.email}: ${unknown.length} sessions nobody was told of (${user.unknownSignIns} sign-in answers were lost)`);
   }
-  console.log(`ledger: ${refreshed} live sessions refreshed, ${refused} ended sessions refused`);
+  const strangers = [...stored.keys()].filter((userId) => !known.has(userId));
+  if (strangers.length > 0) failures.push(`sessions of users the client was never told of: ${strangers.join(', ')}`);
 
-  const database = new pg.Client({ connectionString: core.databaseUrl });
+  const database = new pg.Client({ connectionString: stores.databaseUrl });
   await database.connect();
   try {
     const { rows } = await database.query<{ email: string }>("select email from users where email like '%@soak.example'");
+    counts.accounts = rows.length;
     const confirmed = new Set(load.users.filter((user) => user.userId !== null).map((user) => user.email));
     const orphans = rows.filter((row) => !confirmed.has(row.email));
     // A sign-up whose answer was lost may have made its account; the client then signed in to it.
@@ -115,11 +151,61 @@ export async function checkLedger(load: SoakLoad, core: Core, redisUrl: string |
   } finally {
     await database.end();
   }
-  if (redisUrl !== null) failures.push(...(await redisKeysWithoutTtl(redisUrl, keyPrefix)));
+  if (stores.redisUrl !== null) {
+    const { keys, failures: withoutTtl } = await redisKeysWithoutTtl(stores.redisUrl, stores.keyPrefix);
+    counts.redisKeys = keys;
+    failures.push(...withoutTtl);
+  }
+
+  console.log(
+    `ledger: ${counts.refreshed} sessions refreshed, ${counts.refused} refused (of the logging-out: ${loggingOut.live} still live, ${loggingOut.ended} ended); ` +
+      `${counts.storedSessions} sessions read from the store, ${counts.accounts} accounts${counts.redisKeys === undefined ? '' : `, ${counts.redisKeys} Redis keys`}`,
+  );
+  for (const [name, count] of Object.entries(counts)) if (count === 0) failures.push(`ledger: ${name} is 0, so the check proved nothing there`);
   return failures;
 }
 
-async function redisKeysWithoutTtl(url: string, prefix: string): Promise<string[]> {
+/** Per user id, the ids of the sessions in the session store, read from it directly; and what is amiss there. */
+async function storedSessions(stores: StoreAccess): Promise<{ byUser: Map<string, Set<string>>; failures: string[] }> {
+  const byUser = new Map<string, Set<string>>();
+  const failures: string[] = [];
+  const add = (userId: string, id: string) => byUser.set(userId, (byUser.get(userId) ?? new Set()).add(id));
+  if (stores.redisUrl === null) {
+    const database = new pg.Client({ connectionString: stores.databaseUrl });
+    await database.connect();
+    try {
+      for (const row of (await database.query<{ id: string; user_id: string }>('select id, user_id from sessions')).rows) add(row.user_id, row.id);
+    } finally {
+      await database.end();
+    }
+    return { byUser, failures };
+  }
+  // One hash per session, `<prefix>session:{<user id>}:<session id>`, listed in the user's index.
+  const redis = new Redis(stores.redisUrl, { lazyConnect: true });
+  await redis.connect();
+  try {
+    const sessionKey = /^session:\{([^}]+)\}:(.+)$/;
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${stores.keyPrefix}session:*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of batch) {
+        const match = sessionKey.exec(key.slice(stores.keyPrefix.length));
+        if (match) add(match[1]!, match[2]!);
+      }
+    } while (cursor !== '0');
+    for (const [userId, ids] of byUser) {
+      const indexed = new Set(await redis.zrange(`${stores.keyPrefix}sessions:{${userId}}`, '0', '-1'));
+      const unindexed = [...ids].filter((id) => !indexed.has(id));
+      if (unindexed.length > 0) failures.push(`Redis: sessions of ${userId} missing from the user's index: ${unindexed.join(', ')}`);
+    }
+    return { byUser, failures };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function redisKeysWithoutTtl(url: string, prefix: string): Promise<{ keys: number; failures: string[] }> {
   const redis = new Redis(url, { lazyConnect: true });
   await redis.connect();
   try {
@@ -135,7 +221,7 @@ async function redisKeysWithoutTtl(url: string, prefix: string): Promise<string[
       }
     } while (cursor !== '0');
     console.log(`Redis: ${keys} keys under "${prefix}", ${failures.length} without a TTL`);
-    return failures;
+    return { keys, failures };
   } finally {
     redis.disconnect();
   }

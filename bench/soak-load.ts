@@ -24,6 +24,9 @@ export interface LedgerSession {
   accessToken: string;
   refreshToken: string;
   lastRefresh: number;
+  /** Refreshes answered with tokens. */
+  refreshes: number;
+  /** `logging-out`: a logout was sent and its answer lost; the session may have ended or not. */
   state: 'live' | 'logging-out' | 'ended';
   logoutAttempts: number;
 }
@@ -41,6 +44,8 @@ const UNCERTAIN = new Set(['GATEWAY_DOWN', 'TIMEOUT', 'SERVICE_UNAVAILABLE']);
 const REQUEST_TIMEOUT_MS = 10_000;
 const REFRESH_EVERY_MS = 3_000;
 const MAX_DEVICES = 3;
+/** Each user's first session is logged out after this many refreshes, so every run has ended sessions to check. */
+const FIRST_SESSION_REFRESHES = 3;
 
 export class SoakLoad {
   readonly calls: Call[] = [];
@@ -113,8 +118,11 @@ export class SoakLoad {
     const session = live[Math.floor(Math.random() * live.length)]!;
     if (session.state === 'logging-out') return this.logout(session);
     if (Date.now() - session.lastRefresh > REFRESH_EVERY_MS) return this.refresh(session);
-    // About one session in ten is logged out in its lifetime (a session lives ~20 refreshes).
-    if (Math.random() < 0.1 / 20 / 4) {
+    // Each user's first session is logged out after a few refreshes (seconds into the run, so even
+    // a short soak has ended sessions in its ledger); of the rest about one in ten in its lifetime
+    // (a session lives ~20 refreshes).
+    const firstDone = session === user.sessions[0] && session.refreshes >= FIRST_SESSION_REFRESHES;
+    if (firstDone || Math.random() < 0.1 / 20 / 4) {
       session.state = 'logging-out';
       return this.logout(session);
     }
@@ -139,7 +147,7 @@ export class SoakLoad {
   private started(user: SoakUser, tokens: Tokens): void {
     const { sub, sid } = claimsOf(tokens.accessToken);
     user.userId = sub;
-    user.sessions.push({ email: user.email, userId: sub, sessionId: sid, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, lastRefresh: Date.now(), state: 'live', logoutAttempts: 0 });
+    user.sessions.push({ email: user.email, userId: sub, sessionId: sid, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, lastRefresh: Date.now(), refreshes: 0, state: 'live', logoutAttempts: 0 });
   }
 
   private async me(session: LedgerSession): Promise<void> {
@@ -154,6 +162,7 @@ export class SoakLoad {
       session.accessToken = data.refresh.accessToken;
       session.refreshToken = data.refresh.refreshToken;
       session.lastRefresh = Date.now();
+      session.refreshes += 1;
       return;
     }
     // Not known whether it rotated: the same token is tried again soon, within the grace window.

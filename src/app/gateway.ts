@@ -67,7 +67,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         readiness: () => checkReadiness({ database: () => core.orm.em.getConnection().execute('select 1'), ...(core.redis && { redis: () => core.redis!.ping() }) }),
       },
-      { corsOrigins: config.corsOrigins, log: logger },
+      { corsOrigins: config.corsOrigins, log: logger, workerHeader: !config.isProduction },
     );
     http.server = httpServer;
     await listen(httpServer, config);

@@ -29,8 +29,12 @@ export interface GatewayHttpServer extends Server {
   drain(boundMs: number): Promise<void>;
 }
 
-/** The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json and /metrics. */
-export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger }): GatewayHttpServer {
+/**
+ * The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json and /metrics.
+ * `workerHeader` (never in production) names the answering process in `x-gateway-worker`, so a
+ * test can see that every worker serves.
+ */
+export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger; workerHeader?: boolean }): GatewayHttpServer {
   const log = options.log;
   const cors = createCors(options.corsOrigins);
   const inFlight = new Set<ServerResponse>();
@@ -40,6 +44,7 @@ export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: rea
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const requestId = requestIdFrom(request.headers['x-request-id']);
     response.setHeader('x-request-id', requestId);
+    if (options.workerHeader) response.setHeader('x-gateway-worker', String(process.pid));
     void withRequestId(requestId, () =>
       route(routes, cors, request, response, url).catch((error: unknown) => {
         log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');

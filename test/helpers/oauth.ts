@@ -1,6 +1,7 @@
-import { type FakeGoogle, type FakeKakao, type FakeNaver, startFakeGoogle, startFakeKakao, startFakeNaver } from '../fakes/oauth/index.js';
+import { type FakeGoogle, type FakeKakao, type FakeNaver, type FakeServer, startFakeGoogle, startFakeKakao, startFakeNaver } from '../fakes/oauth/index.js';
 import { AUTH_FIELDS, type AuthPayload, type GraphQLClient } from './accounts.js';
 import type { GraphQLResponse } from './graphql-client.js';
+import { createTestApp, type StoreKind, type TestApp } from './test-app.js';
 
 /** The redirect URI every OAuth test app allows first (see envFor). */
 export const REDIRECT_URI = 'https://app.example.com/oauth/callback';
@@ -116,4 +117,28 @@ export async function useFakeProviders(): Promise<FakeProviders> {
   afterEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
   afterAll(() => Promise.all(Object.values(fakes).map((fake) => fake.close())));
   return fakes;
+}
+
+/**
+ * A test file about one provider (await it at the top of the file): its fake, started now, and a
+ * test app per session store pointed at it (allowing `redirectUris` beside REDIRECT_URI), started
+ * before the tests. The fake is reset after each test; apps and fake are closed after the file.
+ */
+export async function useProviderApps<F extends FakeServer & FakeEndpoints>(
+  provider: Lowercase<ProviderName>,
+  start: () => Promise<F>,
+  redirectUris: string[] = [],
+): Promise<{ fake: F; apps: Record<StoreKind, TestApp> }> {
+  const fake = await start();
+  const apps = {} as Record<StoreKind, TestApp>;
+  beforeAll(async () => {
+    const env = envFor({ [provider]: fake }, redirectUris);
+    [apps.redis, apps.postgres] = await Promise.all([createTestApp(env, { store: 'redis' }), createTestApp(env, { store: 'postgres' })]);
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await Promise.all(Object.values(apps).map((app) => app.close()));
+    await fake.close();
+  });
+  return { fake, apps };
 }

@@ -1,14 +1,21 @@
 import type { Clock } from '../../src/infra/clock.js';
 
-/** A clock that starts at the real time and moves only when a test says so. */
+/**
+ * A clock that stands still at its start (the real time at construction, unless given) and moves
+ * only when a test calls `advance`: a test sees exactly the time it set, never the time it took.
+ */
 export class TestClock implements Clock {
-  private offsetMs = 0;
+  private current: number;
+
+  constructor(start: number = Date.now()) {
+    this.current = start;
+  }
 
   now(): number {
-    return Date.now() + this.offsetMs;
+    return this.current;
   }
 
   advance(ms: number): void {
-    this.offsetMs += ms;
+    this.current += ms;
   }
 }

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
  * Attack catalogue for the shape of GraphQL requests: each row names an attack and the outcome the
  * contract promises ("Query-shape limits … answer with a validation error before any resolver
  * runs"; Apollo's CSRF prevention stays on; production hides introspection and suggestions).
- * test/api/http.test.ts keeps the plain happy/unhappy HTTP checks; this file goes after the limits.
+ * test/api/http/http.test.ts keeps the plain happy/unhappy HTTP checks; this file goes after the limits.
  */
 
 let app: TestApp;

@@ -103,7 +103,7 @@ describe('RedisChangeFeed health', () => {
 
 describe('PostgresChangeFeed health', () => {
   it('reports deaf within 2 s of its server stopping', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'revocation-feed-outage-'));
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'change-feed-outage-'));
     const postgres = await startEmbeddedPostgres(dataDir, () => undefined);
     const feed = new PostgresChangeFeed(postgres.url, silentLogger);
     const heard = new RecordingListener();

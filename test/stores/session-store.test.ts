@@ -61,6 +61,7 @@ describe.each(allBackends)('%s', (_name, backend) => {
     const expectUntouched = async () => expect(await store.find(refOf(created))).toEqual(created);
 
     it('find answers null', async () => {
+      expect(await store.find(wrongRef)).toBeNull();
       await expectUntouched();
     });
 

@@ -32,13 +32,13 @@ describe('AnnouncedCache', () => {
   });
 
   describe('age', () => {
-    it('trusts an entry for maxAgeMs, then answers undefined', () => {
+    it('trusts an entry for exactly maxAgeMs, then answers undefined', () => {
       const clock = new TestClock();
       const cache = listeningCache(clock);
       put(cache, 'a', 'A');
-      clock.advance(9_999);
+      clock.advance(10_000);
       expect(cache.get('a')).toBe('A');
-      clock.advance(2);
+      clock.advance(1);
       expect(cache.get('a')).toBeUndefined();
     });
 
@@ -50,7 +50,9 @@ describe('AnnouncedCache', () => {
       put(cache, 'a', 'second');
       clock.advance(8_000);
       expect(cache.get('a')).toBe('second');
-      clock.advance(2_001);
+      clock.advance(2_000);
+      expect(cache.get('a')).toBe('second');
+      clock.advance(1);
       expect(cache.get('a')).toBeUndefined();
     });
 
@@ -58,9 +60,9 @@ describe('AnnouncedCache', () => {
       const clock = new TestClock();
       const cache = listeningCache(clock, { maxAgeMs: 500, maxEntries: 100 });
       put(cache, 'a', 'A');
-      clock.advance(499);
+      clock.advance(500);
       expect(cache.get('a')).toBe('A');
-      clock.advance(2);
+      clock.advance(1);
       expect(cache.get('a')).toBeUndefined();
     });
   });

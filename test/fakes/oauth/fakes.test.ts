@@ -1,5 +1,5 @@
 import type { FakeServer } from './base.js';
-import { type FakeGoogle, type FakeKakao, type FakeNaver, type GoogleProfile, KAKAO_PKCE_FAILURE, type KakaoProfile, type NaverProfile, pkcePair, startFakeGoogle, startFakeKakao, startFakeNaver } from './index.js';
+import { type FakeGoogle, type FakeKakao, type FakeNaver, type GoogleProfile, type KakaoProfile, type NaverProfile, pkcePair, startFakeGoogle, startFakeKakao, startFakeNaver } from './index.js';
 
 // The fakes are proven here, over real HTTP, before any gateway test leans on them.
 
@@ -109,6 +109,24 @@ describe('fake Google', () => {
     expect({ status: refused.status, body: refused.json }).toEqual({ status, body });
   });
 
+  it('refuses the code of an authorization that carried a code_challenge until the token request brings the verifier hashing (S256) to it', async () => {
+    const pkce = pkcePair();
+    const { code } = google.approve(authorizationUrl(google, pkce.challenge), profile);
+    const invalid = { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid code verifier.' } };
+    const refusals = [
+      await exchange(code),
+      await exchange(code, { code_verifier: pkce.challenge }), // the challenge itself, as the "plain" method would send it
+      await exchange(code, { code_verifier: pkcePair().verifier }),
+    ];
+    expect(refusals.map((refused) => ({ status: refused.status, body: refused.json }))).toEqual([
+      { status: 400, body: { error: 'invalid_grant', error_description: 'Missing code verifier.' } },
+      invalid,
+      invalid,
+    ]);
+    // The refusals left the code unspent: with its verifier it buys a token.
+    expect((await exchange(code, { code_verifier: pkce.verifier })).status).toBe(200);
+  });
+
   it('refuses a spent code, an expired one and, after reset, every code it had issued', async () => {
     const spent = google.issueCode({ profile, redirectUri: REDIRECT_URI });
     expect((await exchange(spent)).status).toBe(200);
@@ -186,14 +204,26 @@ describe('fake Kakao', () => {
     ['no client secret when the app has one', { client_secret: undefined }, 401, { error: 'invalid_client', error_description: 'Bad client credentials', error_code: 'KOE010' }],
     ['an unknown client id', { client_id: 'nobody' }, 400, { error: 'invalid_client', error_description: 'Not exist client_id nobody', error_code: 'KOE101' }],
     ['another redirect_uri', { redirect_uri: 'http://localhost:3000/elsewhere' }, 400, { error: 'invalid_grant', error_description: 'Redirect URI mismatch.', error_code: 'KOE303' }],
-    ['a wrong code_verifier', { code_verifier: pkcePair().verifier }, 400, KAKAO_PKCE_FAILURE],
-    ['no code_verifier', { code_verifier: undefined }, 400, KAKAO_PKCE_FAILURE],
-    ['a code it never issued', { code: 'never' }, 400, { error: 'invalid_grant', error_description: 'authorization code not found for code=never', error_code: 'KOE320' }],
+    ['a code it never issued', { code: 'never' }, 400, codeNotFound('never')],
   ])('refuses %s', async (_case, fields, status, body) => {
     const pkce = pkcePair();
     const code = kakao.issueCode({ profile, redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge });
     const refused = await exchange(kakao, code, { code_verifier: pkce.verifier, ...fields });
     expect({ status: refused.status, body: refused.json }).toEqual({ status, body });
+  });
+
+  // Kakao documents no PKCE error of its own: the fake answers as it answers a bad code (KOE320).
+  it('refuses the code of an authorization that carried a code_challenge until the token request brings the verifier hashing (S256) to it', async () => {
+    const pkce = pkcePair();
+    const { code } = kakao.approve(authorizationUrl(kakao, pkce.challenge), profile);
+    const refusals = [
+      await exchange(kakao, code),
+      await exchange(kakao, code, { code_verifier: pkce.challenge }), // the challenge itself, as the "plain" method would send it
+      await exchange(kakao, code, { code_verifier: pkcePair().verifier }),
+    ];
+    expect(refusals.map((refused) => ({ status: refused.status, body: refused.json }))).toEqual(Array(3).fill({ status: 400, body: codeNotFound(code) }));
+    // The refusals left the code unspent: with its verifier it buys a token.
+    expect((await exchange(kakao, code, { code_verifier: pkce.verifier })).status).toBe(200);
   });
 
   it('refuses a spent code with KOE320 naming it', async () => {
@@ -219,6 +249,16 @@ describe('fake Kakao', () => {
     expect(await getWithBearer(kakao.userInfoUrl)).toMatchObject({ status: 401, json: { msg: 'no authentication key!', code: -401 } });
   });
 });
+
+/** The URL a client sends the browser to, with an S256 code_challenge. */
+function authorizationUrl(fake: FakeServer & { clientId: string }, challenge: string): string {
+  return `${fake.authorizeUrl}?${new URLSearchParams({ response_type: 'code', client_id: fake.clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256' })}`;
+}
+
+/** Kakao's answer to a bad code, which the fake also gives to a PKCE failure. */
+function codeNotFound(code: string) {
+  return { error: 'invalid_grant', error_description: `authorization code not found for code=${code}`, error_code: 'KOE320' };
+}
 
 describe('fake Naver', () => {
   let naver: FakeNaver;
@@ -260,6 +300,12 @@ describe('fake Naver', () => {
     const code = naver.issueCode({ profile, redirectUri: REDIRECT_URI, state: 'st' });
     const refused = await postForm(naver.tokenUrl, { ...fields(code, 'st'), ...extra });
     expect({ status: refused.status, body: refused.json }).toEqual({ status: 200, body });
+  });
+
+  it('has no PKCE: its consent screen takes no authorization that carries a code_challenge, so no code is bound to one', async () => {
+    const url = `${authorizationUrl(naver, pkcePair().challenge)}&state=st`;
+    expect(() => naver.approve(url, profile)).toThrow(/this provider has no PKCE/);
+    expect(naver.approve(url.replace(/&code_challenge=[^&]*&code_challenge_method=S256/, ''), profile).code).toEqual(expect.any(String));
   });
 
   it('refuses a spent code with HTTP 200', async () => {

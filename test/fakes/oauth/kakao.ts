@@ -21,8 +21,9 @@ import {
  * kauth errors are `{ error, error_description, error_code: "KOE…" }`; kapi errors are
  * `{ msg, code }`. Seen from the real service: KOE101 "Not exist client_id …", KOE010 "Bad client
  * credentials", KOE320 "authorization code not found for code=…", KOE303 "Redirect URI mismatch.",
- * kapi -401 "this access token does not exist" / "no authentication key!". Kakao's answer to a
- * PKCE failure was not found anywhere: KAKAO_PKCE_FAILURE is this fake's invention, say so in tests.
+ * kapi -401 "this access token does not exist" / "no authentication key!". Kakao documents no
+ * answer of its own to a PKCE failure: a token request without the code_verifier a challenged code
+ * needs, or with one whose S256 does not match, is answered as Kakao answers a bad code (KOE320).
  */
 
 export interface KakaoProfile {
@@ -63,13 +64,6 @@ export interface FakeKakao extends FakeServer {
   revokeAccessToken(token: string): void;
 }
 
-/** Not Kakao's confirmed wording or code: the fake's answer when PKCE verification fails. */
-export const KAKAO_PKCE_FAILURE = {
-  error: 'invalid_grant',
-  error_description: 'fake: code_verifier does not match the code_challenge',
-  error_code: 'KOE_FAKE_PKCE',
-} as const;
-
 const PATHS = { authorize: '/oauth/authorize', token: '/oauth/token', userinfo: '/v2/user/me' } as const;
 
 export async function startFakeKakao(options: KakaoOptions = {}): Promise<FakeKakao> {
@@ -90,13 +84,15 @@ export async function startFakeKakao(options: KakaoOptions = {}): Promise<FakeKa
     // Client checks come before the code: with bad credentials even a dummy code answers KOE010.
     if (form.client_id !== clientId) return kauthError(400, 'invalid_client', `Not exist client_id ${form.client_id ?? '[null]'}`, 'KOE101');
     if (form.client_secret !== (clientSecret ?? undefined)) return kauthError(401, 'invalid_client', 'Bad client credentials', 'KOE010');
+    const codeNotFound = kauthError(400, 'invalid_grant', `authorization code not found for code=${form.code ?? ''}`, 'KOE320');
     const issued = grants.find(form.code);
-    if (!issued || issued.used || issued.expired) return kauthError(400, 'invalid_grant', `authorization code not found for code=${form.code ?? ''}`, 'KOE320');
+    if (!issued || issued.used || issued.expired) return codeNotFound;
     if (form.redirect_uri !== issued.redirectUri) return kauthError(400, 'invalid_grant', 'Redirect URI mismatch.', 'KOE303');
+    // A challenged code needs the verifier whose S256 it is; an unchallenged one takes none.
     const verifier = form.code_verifier;
     const pkceOk =
       issued.codeChallenge === undefined ? verifier === undefined : verifier !== undefined && isWellFormedVerifier(verifier) && s256(verifier) === issued.codeChallenge;
-    if (!pkceOk) return { status: 400, body: KAKAO_PKCE_FAILURE };
+    if (!pkceOk) return codeNotFound;
     // A failed attempt above leaves the code unspent, so a test can retry it once corrected.
     return {
       status: 200,

@@ -1,0 +1,130 @@
+import { signUp } from '../../helpers/accounts.js';
+import { bearer, errorCode } from '../../helpers/graphql-client.js';
+import { type RunningServer, startProfileSubgraph } from '../../helpers/profile-subgraph.js';
+import { type Router, startRouter } from '../../helpers/router.js';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+
+// Our gateway as the "auth" subgraph, next to a small "profiles" subgraph, composed by
+// @apollo/gateway and served by a router stand-in that forwards the Authorization header.
+let app: TestApp | undefined;
+let profiles: RunningServer | undefined;
+let router: Router | undefined;
+
+beforeAll(async () => {
+  try {
+    app = await createTestApp();
+    profiles = await startProfileSubgraph();
+    router = await startRouter([
+      { name: 'auth', url: `${app.url}/graphql` },
+      { name: 'profiles', url: profiles.url },
+    ]);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+});
+afterAll(() => stopAll());
+
+/** Stops whatever started, once (a failed beforeAll and afterAll both call it). */
+async function stopAll(): Promise<void> {
+  const [r, p, a] = [router, profiles, app];
+  router = profiles = app = undefined;
+  await r?.stop();
+  await p?.stop();
+  await a?.close();
+}
+
+const ME = '{ me { id email bio lastSeenBy } }';
+type Me = { me: { id: string; email: string | null; bio: string; lastSeenBy: string | null } | null };
+
+const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email nickname } } }';
+type Entities = { _entities: Array<{ id: string; email: string | null; nickname: string } | null> };
+
+describe('supergraph: our subgraph composed with a profiles subgraph behind a router', () => {
+  it('passes signUp through the router and joins me with the profiles subgraph, forwarding the Bearer header', async () => {
+    const account = await signUp(router!);
+    expect(account.tokenType).toBe('Bearer');
+
+    const header = bearer(account.accessToken);
+    const response = await router!.gql<Me>(ME, undefined, header);
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.me).toEqual({
+      id: account.user.id,
+      email: account.user.email,
+      bio: `Bio of ${account.user.id}`,
+      lastSeenBy: header.authorization,
+    });
+  });
+
+  it('answers me without an Authorization header with UNAUTHENTICATED and loginState AUTHORIZATION_NOT_FOUND', async () => {
+    const response = await router!.gql<Me>(ME);
+    expect(errorCode(response)).toBe('UNAUTHENTICATED');
+    expect(response.errors![0]!.extensions!.loginState).toBe('AUTHORIZATION_NOT_FOUND');
+    // Our subgraph's own check answered (the router stand-in enforces no directive itself).
+    expect(response.errors![0]!.extensions!.serviceName).toBe('auth');
+    expect(response.data?.me ?? null).toBeNull();
+  });
+
+  it("shows a User's email through our _entities only to the user themself", async () => {
+    const owner = await signUp(router!);
+    const other = await signUp(router!);
+    const representations = [{ __typename: 'User', id: owner.user.id }];
+
+    const anonymous = await app!.gql<Entities>(ENTITIES, { r: representations });
+    expect(anonymous.errors).toBeUndefined();
+    expect(anonymous.data!._entities[0]).toEqual({ id: owner.user.id, email: null, nickname: 'Tester' });
+
+    const byOther = await app!.gql<Entities>(ENTITIES, { r: representations }, bearer(other.accessToken));
+    expect(byOther.errors).toBeUndefined();
+    expect(byOther.data!._entities[0]).toEqual({ id: owner.user.id, email: null, nickname: 'Tester' });
+
+    const byOwner = await app!.gql<Entities>(ENTITIES, { r: representations }, bearer(owner.accessToken));
+    expect(byOwner.errors).toBeUndefined();
+    expect(byOwner.data!._entities[0]).toEqual({ id: owner.user.id, email: owner.user.email, nickname: 'Tester' });
+  });
+});
+
+describe('supergraph: our subgraph SDL', () => {
+  let sdl: string;
+  beforeAll(async () => {
+    const response = await app!.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    expect(response.errors).toBeUndefined();
+    sdl = response.data!._service.sdl;
+  });
+
+  /** The definition of one field of a type in the SDL, from its name up to the next field or the closing brace. */
+  function fieldDefinition(typeName: string, fieldName: string): string {
+    const body = new RegExp(`type ${typeName}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(sdl)?.[1];
+    if (body === undefined) throw new Error(`no type ${typeName} in the SDL:\n${sdl}`);
+    // A field starts a line (after indentation); description strings are skipped by requiring the name.
+    const field = new RegExp(`^\\s*${fieldName}\\b[^\\n]*`, 'm').exec(body)?.[0];
+    if (field === undefined) throw new Error(`no field ${typeName}.${fieldName} in the SDL:\n${sdl}`);
+    return field;
+  }
+
+  it('keys User by id', () => {
+    expect(sdl).toMatch(/type User\s+@key\(fields: "id"\)/);
+  });
+
+  it('links the federation spec importing @authenticated and @requiresScopes', () => {
+    const link = /@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.(\d+)"[^)]*\)/.exec(sdl);
+    expect(link).not.toBeNull();
+    expect(Number(link![1])).toBeGreaterThanOrEqual(5);
+    expect(link![0]).toContain('"@authenticated"');
+    expect(link![0]).toContain('"@requiresScopes"');
+  });
+
+  it('composes into a supergraph whose router would enforce @authenticated on me', () => {
+    const supergraph = router!.supergraphSdl;
+    expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)');
+    expect(supergraph).toMatch(/\n\s*me: User @join__field\(graph: AUTH\) @authenticated\n/);
+  });
+
+  it.each([
+    ['Query', 'me'],
+    ['Query', 'sessions'],
+    ['Mutation', 'revokeSession'],
+  ])('marks %s.%s @authenticated', (typeName, fieldName) => {
+    expect(fieldDefinition(typeName, fieldName)).toContain('@authenticated');
+  });
+});
