@@ -14,6 +14,8 @@ export default tseslint.config(
       // Interfaces that want a Promise (Apollo's plugin hooks, closers, a feed's dispose) are
       // met with plain async functions; an await they do not need would only add noise.
       '@typescript-eslint/require-await': 'off',
+      // `const { hash, ...visible } = user` drops fields on purpose.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
   {
@@ -24,6 +26,26 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts'],
     ...jest.configs['flat/recommended'],
+    rules: {
+      ...jest.configs['flat/recommended'].rules,
+      // Assertion helpers are named for what they expect: expectState, expectAuthenticated, ...
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'retryAfterOf'] }],
+      // A beforeAll may check its own setup; itAsRoot is `it` where the test can run.
+      'jest/no-standalone-expect': ['error', { additionalTestBlockFunctions: ['beforeAll', 'itAsRoot'] }],
+    },
+  },
+  {
+    // @types/jest types asymmetric matchers (expect.any, expect.stringMatching) and spies as
+    // `any`, so every `{ id: expect.any(String) }` would be an unsafe assignment. The helpers,
+    // fakes and benchmarks keep the rules.
+    files: ['test/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -88,7 +88,8 @@ export class SoakLoad {
         const body = JSON.parse(text) as { data?: T; errors?: Array<{ extensions?: Record<string, unknown> }> };
         if (body.errors?.length) {
           extensions = body.errors[0]!.extensions;
-          outcome = String(extensions?.code ?? `HTTP_${response.status}`);
+          const code = extensions?.code;
+          outcome = typeof code === 'string' ? code : `HTTP_${response.status}`;
         } else data = body.data ?? null;
       } catch {
         outcome = `HTTP_${response.status}`;

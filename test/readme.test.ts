@@ -91,6 +91,19 @@ function expectSameAsUnset(base: Environment, variable: string, value: string): 
   }
 }
 
+/** The part of the production Config the README says is "none" is empty. */
+function expectNoneInProduction(variable: string): void {
+  const part = NONE_IN_PRODUCTION[variable];
+  if (!part) throw new Error(`${variable}: say in NONE_IN_PRODUCTION which part of the Config "none" is`);
+  expect(part(loadConfig(PRODUCTION))).toEqual([]);
+}
+
+/** Leaving the variable unset is accepted in either mode (loadConfig throws otherwise) and gives nothing. */
+function expectNothingWhenUnset(unset: (config: Config, provider: OAuthProviderName | undefined) => unknown, provider: OAuthProviderName | undefined): void {
+  expect(unset(loadConfig(DEVELOPMENT), provider)).toBeNull();
+  expect(unset(loadConfig(PRODUCTION), provider)).toBeNull();
+}
+
 describe('README configuration table', () => {
   it('documents exactly the variables the configuration reads', () => {
     expect(rows.map((row) => row.variable).sort()).toEqual(variablesReadByConfig());
@@ -113,20 +126,12 @@ describe('README configuration table', () => {
         break;
       case 'outside production':
         expectSameAsUnset(DEVELOPMENT, row.variable, said.value);
-        if (said.noneInProduction) {
-          const part = NONE_IN_PRODUCTION[row.variable];
-          if (!part) throw new Error(`${row.variable}: say in NONE_IN_PRODUCTION which part of the Config "none" is`);
-          expect(part(loadConfig(PRODUCTION))).toEqual([]);
-        }
+        if (said.noneInProduction) expectNoneInProduction(row.variable);
         break;
       case 'no value': {
         const unset = WITHOUT_A_VALUE[key(row.name)];
         if (!unset) throw new Error(`${row.variable}: its default "${row.byDefault}" names no value; say in WITHOUT_A_VALUE what leaving it unset gives`);
-        if (typeof unset === 'function') {
-          // Leaving it unset is accepted in either mode (loadConfig throws otherwise) and gives nothing.
-          expect(unset(loadConfig(DEVELOPMENT), row.provider)).toBeNull();
-          expect(unset(loadConfig(PRODUCTION), row.provider)).toBeNull();
-        }
+        if (typeof unset === 'function') expectNothingWhenUnset(unset, row.provider);
         break;
       }
     }

@@ -44,8 +44,8 @@ export function startGatewayProcess(cwd: string, env: Record<string, string>, op
         },
       });
     };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     void exit.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${output}`)));
   });
 }

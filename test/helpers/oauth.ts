@@ -98,7 +98,7 @@ export function providerErrorOf(response: GraphQLResponse<unknown>): unknown {
   if (response.errors?.length !== 1 || response.errors[0]!.extensions?.code !== 'OAUTH_PROVIDER_ERROR') {
     throw new Error(`expected one OAUTH_PROVIDER_ERROR, got ${response.text}`);
   }
-  return response.errors[0]!.extensions!.providerError;
+  return response.errors[0]!.extensions.providerError;
 }
 
 export interface FakeProviders {

@@ -130,7 +130,7 @@ async function createCluster(ports: readonly number[]): Promise<void> {
     await run('redis-cli', args, { timeout: CREATE_MS, killSignal: 'SIGKILL' });
   } catch (error) {
     const { code, signal, stdout = '', stderr = '' } = error as { code?: number | string; signal?: string; stdout?: string; stderr?: string };
-    throw new Error(`redis-cli --cluster create failed (${signal ?? code}):\n${stdout}${stderr}`.trimEnd());
+    throw new Error(`redis-cli --cluster create failed (${signal ?? code}):\n${stdout}${stderr}`.trimEnd(), { cause: error });
   }
 }
 

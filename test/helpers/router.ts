@@ -57,13 +57,14 @@ export async function startRouter(subgraphs: Array<{ name: string; url: string }
       new RemoteGraphQLDataSource<RouterContext>({
         url,
         willSendRequest({ request, context }) {
-          if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          const { authorization } = context as RouterContext;
+          if (authorization) request.http?.headers.set('authorization', authorization);
         },
       }),
     logger: SILENT_LOGGER,
   });
   // The gateway's interface package is a major behind the server's; the shapes agree.
-  const server = new ApolloServer<RouterContext>({ gateway: gateway as never, logger: SILENT_LOGGER });
+  const server = new ApolloServer<RouterContext>({ gateway: gateway, logger: SILENT_LOGGER });
   let url: string;
   try {
     ({ url } = await startStandaloneServer(server, {

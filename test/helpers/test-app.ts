@@ -94,7 +94,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     redisPrefix,
     gateway,
     gql: (query, variables, headers) => postGraphQL(`${gateway.url}/graphql`, query, variables, headers),
-    sql: async (text, params) => (await pool.query(text, params)).rows,
+    sql: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
     redis: () => {
       const client = new Redis(requiredEnv('TEST_REDIS_URL'));
       redisClients.push(client);

@@ -13,6 +13,8 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 
 const run = promisify(execFile);
 const asRoot = process.getuid?.() === 0;
+// Only root can make a directory the postgres user cannot pass (as the test starts PostgreSQL as root).
+const itAsRoot = asRoot ? it : it.skip;
 /** The built module (`npm test` builds first), for a process of its own. */
 const EMBEDDED = path.resolve('dist/src/infra/embedded-postgres.js');
 let scratch: string;
@@ -21,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-(asRoot ? it : it.skip)('a DATA_DIR below a directory outside the project that others cannot pass → refused with its name, its mode unchanged', async () => {
+itAsRoot('a DATA_DIR below a directory outside the project that others cannot pass → refused with its name, its mode unchanged', async () => {
   const closed = path.join(scratch, 'closed');
   await mkdir(closed, { mode: 0o700 });
   await chmod(closed, 0o700);

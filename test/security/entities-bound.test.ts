@@ -24,12 +24,12 @@ afterAll(() => app?.close());
 beforeEach(() => {
   userQueries = [];
   // Every statement the gateway's pools send, as PostgreSQL receives them; only reads of users count here.
-  const original = pg.Client.prototype.query;
+  const original = Object.getOwnPropertyDescriptor(pg.Client.prototype, 'query')!.value as (...a: unknown[]) => unknown;
   spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
     if (text && /from "users"/i.test(text)) userQueries.push(text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as never);
+    return original.apply(this, args);
+  });
 });
 afterEach(() => spy.mockRestore());
 

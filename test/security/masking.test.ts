@@ -22,7 +22,7 @@ async function request(name: string, url: string, init?: RequestInit): Promise<A
   const response = await fetch(url, init);
   const text = await response.text();
   seen.push({ name, text });
-  let body: Answer['body'] = {};
+  let body: Answer['body'];
   try {
     body = JSON.parse(text) as Answer['body'];
   } catch {

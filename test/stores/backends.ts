@@ -85,7 +85,7 @@ export const redisBackend: Backend = {
   open: () => openRedis({ kind: 'server', url: process.env.TEST_REDIS_URL! }),
   async openBroken() {
     const server = await startRedisServer();
-    return brokenRedis({ kind: 'server', url: server.url }, server.stop);
+    return brokenRedis({ kind: 'server', url: server.url }, () => server.stop());
   },
 };
 
@@ -95,7 +95,7 @@ export const redisClusterBackend: Backend = {
   async open() {
     const cluster = await startRedisCluster();
     try {
-      return await openRedis({ kind: 'cluster', nodes: cluster.nodes }, cluster.stop);
+      return await openRedis({ kind: 'cluster', nodes: cluster.nodes }, () => cluster.stop());
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -103,7 +103,7 @@ export const redisClusterBackend: Backend = {
   },
   async openBroken() {
     const cluster = await startRedisCluster();
-    return brokenRedis({ kind: 'cluster', nodes: cluster.nodes }, cluster.stop);
+    return brokenRedis({ kind: 'cluster', nodes: cluster.nodes }, () => cluster.stop());
   },
 };
 

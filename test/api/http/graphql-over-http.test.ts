@@ -88,7 +88,8 @@ describe('GraphQL over HTTP (graphql-http server audits): every audit plain Apol
     const ours = await runAudit(id, gatewayUrl);
     // Where the baseline passes, the gateway's whole result must be 'ok' (a 'warn' or 'notice'
     // counts as failing); where the baseline does not, the gateway may answer either way.
-    if (theirs.status === 'ok') expect({ id, gateway: ours }).toEqual({ id, gateway: { status: 'ok' } });
-    else expect({ id, baseline: theirs.status, gateway: ours.status }).toEqual({ id, baseline: expect.not.stringMatching(/^ok$/), gateway: expect.any(String) });
+    const seen = theirs.status === 'ok' ? { id, gateway: ours } : { id, gatewayAnswers: typeof ours.status === 'string' };
+    const wanted = theirs.status === 'ok' ? { id, gateway: { status: 'ok' } } : { id, gatewayAnswers: true };
+    expect(seen).toEqual(wanted);
   });
 });

@@ -47,7 +47,7 @@ describe.each(['redis', 'postgres'] as const)('two gateway processes sharing the
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) {
       // Stop whichever did start, so no server outlives the test.
-      await Promise.all(started.map((result) => result.status === 'fulfilled' && result.value.stop()));
+      await Promise.all(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value.stop()] : [])));
       throw failed.reason;
     }
     [first, second] = started.map((result) => (result as PromiseFulfilledResult<GatewayProcess>).value) as [GatewayProcess, GatewayProcess];

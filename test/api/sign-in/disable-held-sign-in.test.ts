@@ -107,7 +107,7 @@ describe('disable-user while a sign-in waits before its session exists (postgres
     } finally {
       await held.release();
     }
-    expect(errorCode(await answer!)).toBe('ACCOUNT_DISABLED');
+    expect(errorCode(await answer)).toBe('ACCOUNT_DISABLED');
     expect(await storedSessionIds(app, user.id)).toEqual([]);
     expect(await adminJson(app, ['sessions', user.email!])).toEqual({ id: user.id, sessions: [] });
   });
@@ -141,7 +141,7 @@ describe.each(['redis', 'postgres'] as const)('disable-user while a sign-in wait
     } finally {
       await held.release();
     }
-    expect(errorCode(await answer!)).toBe('ACCOUNT_DISABLED');
+    expect(errorCode(await answer)).toBe('ACCOUNT_DISABLED');
     expect(await storedSessionIds(app, user.id)).toEqual([]);
     expect(await adminJson(app, ['sessions', user.email!])).toEqual({ id: user.id, sessions: [] });
   });

@@ -84,8 +84,9 @@ interface Decisions {
 describe.each(['redis', 'postgres'] as const)('disable-user while sign-ins keep arriving (%s session store)', (store) => {
   let app: TestApp;
   let decisions: Decisions;
-  const original = Sessions.prototype.startWhileEnabled;
-  let spy: ReturnType<typeof jest.spyOn> | undefined;
+  // The method itself, to be called with the spied-on instance as `this`.
+  const original = Object.getOwnPropertyDescriptor(Sessions.prototype, 'startWhileEnabled')!.value as (this: Sessions, ...args: Parameters<Sessions['startWhileEnabled']>) => ReturnType<Sessions['startWhileEnabled']>;
+  let spy: { mockRestore(): void } | undefined;
 
   beforeAll(async () => {
     app = await createTestApp({ MAX_SESSIONS_PER_USER: '10000' }, { store });
@@ -142,7 +143,7 @@ describe.each(['redis', 'postgres'] as const)('disable-user while sign-ins keep 
     const checksStartedAt = performance.now();
     const granted = attempts.filter((attempt) => attempt.tokens !== null);
     const refused = attempts.filter((attempt) => attempt.code === 'ACCOUNT_DISABLED');
-    const startedAfterCli = attempts.filter((attempt) => attempt.startedAt > cliReturnedAt!);
+    const startedAfterCli = attempts.filter((attempt) => attempt.startedAt > cliReturnedAt);
 
     // (4) Every access token handed out is refused for `me` within one second (checked first, so
     // as close to the disable as the run allows).
@@ -163,9 +164,9 @@ describe.each(['redis', 'postgres'] as const)('disable-user while sign-ins keep 
     const listed = await adminJson(app, ['sessions', email]);
     const stored = await storedSessionIds(app, user.id);
 
-    expect(disabled!.stderr).toBe('');
-    expect(disabled!.code).toBe(0);
-    const answer = JSON.parse(disabled!.stdout) as { id: string; disabled: boolean; sessionsEnded: number };
+    expect(disabled.stderr).toBe('');
+    expect(disabled.code).toBe(0);
+    const answer = JSON.parse(disabled.stdout) as { id: string; disabled: boolean; sessionsEnded: number };
     const [row] = await app.sql<{ disabled_at: Date | null }>('select disabled_at from users where id = $1', [user.id]);
     const disabledAtWall = row?.disabled_at?.getTime() ?? NaN;
 
@@ -176,16 +177,16 @@ describe.each(['redis', 'postgres'] as const)('disable-user while sign-ins keep 
       signIns: attempts.length,
       granted: granted.length,
       accountDisabled: refused.length,
-      grantedAnsweredWhileCliRan: granted.filter((attempt) => attempt.answeredAt > cliStartedAt! && attempt.answeredAt <= cliReturnedAt!).length,
-      grantedAnsweredAfterCliReturned: granted.filter((attempt) => attempt.answeredAt > cliReturnedAt!).length,
+      grantedAnsweredWhileCliRan: granted.filter((attempt) => attempt.answeredAt > cliStartedAt && attempt.answeredAt <= cliReturnedAt).length,
+      grantedAnsweredAfterCliReturned: granted.filter((attempt) => attempt.answeredAt > cliReturnedAt).length,
       // disabled_at is the CLI's clock reading just before its UPDATE: a sign-in may start after it
       // and still read the row before the UPDATE commits, so these are not by themselves wrong.
       grantedStartedAfterDisabledAt: granted.filter((attempt) => attempt.startedWall > disabledAtWall).length,
       grantedAnsweredAfterDisabledAt: granted.filter((attempt) => attempt.answeredWall > disabledAtWall).length,
       startedAfterCliReturned: startedAfterCli.length,
       sessionsEndedByCli: answer.sessionsEnded,
-      cliMs: Math.round(cliReturnedAt! - cliStartedAt!),
-      checksStartedMsAfterCli: Math.round(checksStartedAt - cliReturnedAt!),
+      cliMs: Math.round(cliReturnedAt - cliStartedAt),
+      checksStartedMsAfterCli: Math.round(checksStartedAt - cliReturnedAt),
       startWhileEnabled: { ...decisions },
       refreshAnswers: tally(refreshAnswers),
     };

@@ -86,7 +86,7 @@ describe('fake Google', () => {
 
   it('consents to the authorization URL a client built, binding its redirect_uri, state and challenge', async () => {
     const pkce = pkcePair();
-    const url = `${google.authorizeUrl}?${new URLSearchParams({ response_type: 'code', client_id: google.clientId, redirect_uri: REDIRECT_URI, scope: 'openid email profile', state: 's1', code_challenge: pkce.challenge, code_challenge_method: 'S256' })}`;
+    const url = `${google.authorizeUrl}?${new URLSearchParams({ response_type: 'code', client_id: google.clientId, redirect_uri: REDIRECT_URI, scope: 'openid email profile', state: 's1', code_challenge: pkce.challenge, code_challenge_method: 'S256' }).toString()}`;
     const approval = google.approve(url, profile);
     expect(approval).toEqual({ code: expect.any(String), state: 's1', redirectUri: REDIRECT_URI });
     expect((await exchange(approval.code, { code_verifier: 'x'.repeat(43) })).json.error_description).toBe('Invalid code verifier.');
@@ -252,7 +252,7 @@ describe('fake Kakao', () => {
 
 /** The URL a client sends the browser to, with an S256 code_challenge. */
 function authorizationUrl(fake: FakeServer & { clientId: string }, challenge: string): string {
-  return `${fake.authorizeUrl}?${new URLSearchParams({ response_type: 'code', client_id: fake.clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256' })}`;
+  return `${fake.authorizeUrl}?${new URLSearchParams({ response_type: 'code', client_id: fake.clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`;
 }
 
 /** Kakao's answer to a bad code, which the fake also gives to a PKCE failure. */
@@ -287,7 +287,7 @@ describe('fake Naver', () => {
   it('exchanges a code sent in the query string, as Naver’s own examples do, and records that', async () => {
     const code = naver.issueCode({ profile, redirectUri: REDIRECT_URI, state: 'st' });
     const query = new URLSearchParams(fields(code, 'st') as Record<string, string>);
-    expect((await answer(await fetch(`${naver.tokenUrl}?${query}`))).json.token_type).toBe('bearer');
+    expect((await answer(await fetch(`${naver.tokenUrl}?${query.toString()}`))).json.token_type).toBe('bearer');
     expect(naver.callsTo('token')[0]).toMatchObject({ method: 'GET', query: { code, state: 'st' }, form: {} });
   });
 
