@@ -29,10 +29,9 @@ export function createGraphQLHandler<TContext extends BaseContext>(
         return sendJson(response, 400, graphQLError('Request body is not valid JSON.'));
       }
     }
-    const client = clientInfoOf(headers, request.socket.remoteAddress, options.trustedProxies);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsedBody },
-      context: () => contextFor({ authorization: headers.get('authorization'), client }),
+      context: () => contextFor({ authorization: headers.get('authorization'), client: clientInfoOf(headers, request.socket.remoteAddress, options.trustedProxies) }),
     });
     response.statusCode = result.status ?? 200;
     for (const [name, value] of result.headers) response.setHeader(name, value);

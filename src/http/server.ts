@@ -36,6 +36,7 @@ export interface GatewayHttpServer extends Server {
  */
 export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: readonly string[]; log: Logger; workerHeader?: boolean }): GatewayHttpServer {
   const log = options.log;
+  const worker = options.workerHeader ? String(process.pid) : null;
   const cors = createCors(options.corsOrigins);
   const inFlight = new Set<ServerResponse>();
   const server = createServer((request, response) => {
@@ -44,7 +45,7 @@ export function createHttpServer(routes: HttpRoutes, options: { corsOrigins: rea
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const requestId = requestIdFrom(request.headers['x-request-id']);
     response.setHeader('x-request-id', requestId);
-    if (options.workerHeader) response.setHeader('x-gateway-worker', String(process.pid));
+    if (worker) response.setHeader('x-gateway-worker', worker);
     void withRequestId(requestId, () =>
       route(routes, cors, request, response, url).catch((error: unknown) => {
         log.error({ err: error, path: url.pathname }, 'unhandled HTTP error');

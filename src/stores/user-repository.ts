@@ -168,9 +168,10 @@ export class UserRepository {
     const entity = this.em.getReference(User, user.id);
     this.em.create(OAuthIdentity, { id: randomUUID(), user: entity, ...account, createdAt: now });
     await this.flush();
-    if (!options.claimEmail) return { ...user, providers: [...user.providers, account.provider] };
+    const linked = { ...user, providers: [...user.providers, account.provider] };
+    if (!options.claimEmail) return linked;
     await whileAvailable('database', () => this.em.nativeUpdate(User, { id: user.id }, { passwordHash: null, emailVerified: true, updatedAt: now }));
-    return { ...user, passwordHash: null, emailVerified: true, providers: [...user.providers, account.provider] };
+    return { ...linked, passwordHash: null, emailVerified: true };
   }
 
   /** Deletes the user (their identities and sessions rows go with them), whichever transaction created it. */

@@ -31,12 +31,17 @@ export function runAdmin(args: string[], stdin: string, settings: Record<string,
  * piped in (create-user reads the password from it).
  */
 export function admin(app: TestApp, args: string[], stdin = ''): Promise<AdminOutcome> {
-  return runAdmin(args, stdin, {
+  return runAdmin(args, stdin, adminSettings(app));
+}
+
+/** What an operator sets for admin commands beside `app`: its database, and with sessions in Redis its Redis and key prefix. */
+export function adminSettings(app: TestApp): Record<string, string> {
+  return {
     DATABASE_URL: app.databaseUrl,
     REDIS_KEY_PREFIX: app.redisPrefix,
     BCRYPT_COST: '4',
     ...(app.gateway.sessionStore === 'redis' && { REDIS_URL: process.env.TEST_REDIS_URL! }),
-  });
+  };
 }
 
 /** A command that must succeed with --json: its parsed answer. */

@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { openCore } from '../../src/app/core.js';
 import { createLogger } from '../../src/infra/logger.js';
 import type { Administration } from '../../src/services/administration.js';
+import { adminSettings } from './admin-cli.js';
 import { TEST_KEY_ENCRYPTION_KEY, type TestApp } from './test-app.js';
 
 export interface OpenAdministration {
@@ -15,15 +16,7 @@ export interface OpenAdministration {
  * For a test that must act within milliseconds: a CLI process needs about a second to start.
  */
 export async function openAdministration(app: TestApp): Promise<OpenAdministration> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    BCRYPT_COST: '4',
-    DATABASE_URL: app.databaseUrl,
-    REDIS_KEY_PREFIX: app.redisPrefix,
-    KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
-    ...(app.gateway.sessionStore === 'redis' && { REDIS_URL: process.env.TEST_REDIS_URL! }),
-  });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, ...adminSettings(app) });
   const closers: Array<() => Promise<unknown>> = [];
   const core = await openCore(config, { logger: createLogger('silent'), clock: app.clock, embedded: 'attach', closers });
   return {
