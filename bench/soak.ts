@@ -1,10 +1,12 @@
 /**
  * `npm run soak`: a ledger-keeping load against the production-built gateway for SOAK_DURATION
  * (default 10m), while faults are injected in turn: Redis stopped 10 s, Redis frozen 5 s
- * (SIGSTOP), PostgreSQL stopped 10 s, the gateway killed (SIGKILL) and restarted, the gateway
- * stopped (SIGTERM) and restarted. Reports per phase the errors by code, the slowest error, the
- * time to recover, `me` p95 and the gateway's RSS; then checks the ledger against the gateway and
- * its stores (PostgreSQL and Redis, read directly). Exits 1 when any check fails.
+ * (SIGSTOP), the SMTP server stopped 10 s, PostgreSQL stopped 10 s, the gateway killed (SIGKILL)
+ * and restarted, the gateway stopped (SIGTERM) and restarted. Meanwhile users reset forgotten
+ * passwords through mailed links (soak-mail.ts). Reports per phase the errors by code, the
+ * slowest error, the time to recover, `me` p95 and the gateway's RSS; then checks the ledger
+ * against the gateway and its stores (PostgreSQL and Redis, read directly) and the mailbox (every
+ * requested mail arrived exactly once). Exits 1 when any check fails.
  *
  * Settings: SOAK_DURATION (e.g. 1m, 10m), SOAK_USERS (virtual users, default 24), SOAK_STORE
  * (redis or postgres, default redis), SOAK_BCRYPT_COST (default 6).
@@ -18,8 +20,10 @@ import { DRAIN_BOUND_MS } from '../src/app/gateway.js';
 import { parseDuration } from '../src/config/duration.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
 import { freePort, onStop, type Redis, rssBytes, type Server, sleep, startNodeServer, startRedis, stopAll } from './processes.js';
+import { SmtpSink } from '../test/helpers/smtp-sink.js';
 import { checkLedger, judgePhase, type Phase, type PhaseResult } from './soak-checks.js';
 import { SoakLoad } from './soak-load.js';
+import { SoakMail } from './soak-mail.js';
 import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from './stack.js';
 
 const durationMs = parseDuration(process.env.SOAK_DURATION || '10m');
@@ -33,6 +37,8 @@ const KEY_PREFIX = 'soak:';
 const KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 /** After a fault, how long the load runs on before the next one (at least). */
 const AFTER_FAULT_MS = 8_000;
+/** Users resetting their password at any one time. */
+const MAIL_USERS = 3;
 
 interface Fault {
   name: string;
@@ -46,6 +52,7 @@ interface Fault {
 class Stack {
   postgres!: EmbeddedDatabase;
   redis: Redis | null = null;
+  smtp!: SmtpSink;
   gateway!: Server;
   sigtermExit: number | string | null = null;
   sigtermMs = 0;
@@ -64,6 +71,8 @@ class Stack {
       await mkdir(path.join(this.dir, 'redis'));
       this.redis = await startRedis({ appendOnlyDir: path.join(this.dir, 'redis') });
     }
+    this.smtp = await SmtpSink.start();
+    onStop('SMTP server', () => this.smtp.close());
     this.gatewayPort = await freePort();
     await this.startGateway();
   }
@@ -81,6 +90,8 @@ class Stack {
       RATE_LIMIT_SIGNIN: '1000000/5m',
       RATE_LIMIT_REFRESH: '1000000/5m',
       RATE_LIMIT_SIGNUP: '1000000/5m',
+      RATE_LIMIT_MAIL: '1000000/5m',
+      SMTP_URL: this.smtp.url,
     };
   }
 
@@ -121,6 +132,17 @@ class Stack {
     ];
     return [
       ...(this.redis ? redisFaults : []),
+      {
+        // The API never waits for SMTP: no error is allowed while it is away.
+        name: 'SMTP stopped 10 s',
+        holdMs: 10_000,
+        allowed: [],
+        inject: async () => {
+          await this.smtp.stop();
+          await sleep(10_000);
+          await this.smtp.resume();
+        },
+      },
       {
         name: 'PostgreSQL stopped 10 s',
         holdMs: 10_000,
@@ -178,7 +200,8 @@ async function main(): Promise<number> {
   console.log(`soak: ${userCount} users, sessions in ${store}, ${Math.round(durationMs / 1000)} s, ${faults.length} faults\n`);
 
   const load = new SoakLoad(stack.url, userCount);
-  const running = load.run();
+  const mail = new SoakMail(load, stack.smtp, MAIL_USERS, faults.filter((fault) => /^(gateway kill|PostgreSQL)/.test(fault.name)).length);
+  const running = Promise.all([load.run(), mail.runUntilStopped()]);
   const phases: Phase[] = [];
   const sampler = setInterval(() => phases.at(-1)?.rssBytes.push(rssBytes(stack.gateway.pid)), 1_000);
   const quiet = async (name: string) => {
@@ -200,16 +223,20 @@ async function main(): Promise<number> {
   await quiet('cool-down (no fault)');
   clearInterval(sampler);
   load.stop();
+  mail.stop();
   await running;
+  await mail.cleanUp();
 
   const results = phases.map((phase) => judgePhase(phase, load.calls));
   printPhases(results);
   // The stores are read directly, not through the gateway's own code.
   const ledgerFailures = await checkLedger(load, { databaseUrl: stack.postgres.url, redisUrl: stack.redis?.url ?? null, keyPrefix: KEY_PREFIX });
+  const mailFailures = await mail.check();
   const failures = [
     ...results.flatMap((result) => result.failures.map((failure) => `${result.phase.name}: ${failure}`)),
     ...load.violations.map((violation) => `ledger: ${violation}`),
     ...ledgerFailures,
+    ...mailFailures.map((failure) => `mail: ${failure}`),
     ...(stack.sigtermExit === 0 ? [] : [`the gateway exited with ${String(stack.sigtermExit)} on SIGTERM, not 0; its last output:\n${stack.sigtermOutput}`]),
     ...(stack.sigtermMs < DRAIN_BOUND_MS ? [] : [`the gateway took ${(stack.sigtermMs / 1000).toFixed(1)} s to stop on SIGTERM: requests in flight were cut at the drain bound`]),
   ];
@@ -219,6 +246,7 @@ async function main(): Promise<number> {
   console.log(`gateway RSS: ${rssMb(phases[0])} MB after the warm-up → ${rssMb(phases.at(-1))} MB at the end (restarted by the two gateway faults in between)`);
   console.log(`SIGTERM: the gateway exited ${String(stack.sigtermExit)} after ${Math.round(stack.sigtermMs)} ms`);
   console.log(`calls: ${load.calls.length}; sessions in the ledger: ${load.users.reduce((n, user) => n + user.sessions.length, 0)}`);
+  console.log(mail.summary());
   if (failures.length === 0) {
     console.log('\nsoak: every check passed');
     return 0;

@@ -69,6 +69,8 @@ const WITHOUT_A_VALUE: Record<string, ((config: Config, provider: OAuthProviderN
   OAUTH_$P_USERINFO_URL: { skip: 'the README names no URL (see src/config/oauth-config.ts)' },
   KEY_ENCRYPTION_KEY: (config) => config.keyEncryptionKey, // one generated in DATA_DIR
   KEY_ENCRYPTION_KEY_FILE: (config) => config.keyEncryptionKey,
+  SMTP_URL: (config) => config.mail.smtpUrl, // development keeps the mails; production refuses links
+  MAIL_TEMPLATES_DIR: (config) => config.mail.templatesDir, // the built-in templates
 };
 /** `in production: none`: the part of the Config that must be empty in production when the variable is unset. */
 const NONE_IN_PRODUCTION: Record<string, (config: Config) => readonly unknown[]> = {

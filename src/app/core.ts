@@ -7,21 +7,33 @@ import { keyEncryptionKey } from '../infra/key-encryption-key.js';
 import { KeySealer } from '../infra/key-sealer.js';
 import type { Logger } from '../infra/logger.js';
 import { closeRedis, connectRedis, type RedisClient } from '../infra/redis.js';
+import { DevelopmentMailbox, type Mailer, SmtpMailer } from '../mail/mailer.js';
+import { type DeliveryObserver, OutboxSender } from '../mail/outbox-sender.js';
+import { MailTemplates } from '../mail/templates.js';
 import { configuredProviders } from '../oauth/index.js';
+import { AccountDeletion } from '../services/account-deletion.js';
+import { AccountMail } from '../services/account-mail.js';
 import { AccessTokens } from '../services/access-tokens.js';
 import { Administration } from '../services/administration.js';
 import { type AuthEventObserver, AuthEvents } from '../services/auth-events.js';
 import { DeviceTokens } from '../services/device-tokens.js';
+import { EmailChange } from '../services/email-change.js';
+import { EmailVerification } from '../services/email-verification.js';
 import { LoginCheck } from '../services/login.js';
 import { Logout } from '../services/logout.js';
 import { OAuthLogin } from '../services/oauth-login.js';
+import { OneTimeTokens } from '../services/one-time-tokens.js';
 import { PasswordAuth } from '../services/password-auth.js';
+import { PasswordChange } from '../services/password-change.js';
+import { PasswordReset } from '../services/password-reset.js';
 import { Passwords } from '../services/passwords.js';
 import { RateLimits } from '../services/rate-limits.js';
+import { Reauthentication } from '../services/reauthentication.js';
 import { Sessions } from '../services/sessions.js';
 import { SigningKeyring } from '../services/signing-keyring.js';
 import { TokenRefresh } from '../services/token-refresh.js';
 import { UserProfiles } from '../services/user-profiles.js';
+import { AccountStore } from '../stores/account-store.js';
 import { AuditTrail } from '../stores/audit-trail.js';
 import type { ChangeFeed } from '../stores/change-feed.js';
 import { PostgresOAuthStateStore, RedisOAuthStateStore } from '../stores/oauth-state-store.js';
@@ -32,7 +44,6 @@ import { RedisChangeFeed } from '../stores/redis-change-feed.js';
 import { RedisSessionStore } from '../stores/redis-session-store.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { SigningKeyStore } from '../stores/signing-key-store.js';
-import { UserRepository } from '../stores/user-repository.js';
 
 /** The stores and services the gateway and the admin commands share. */
 export interface Core {
@@ -54,7 +65,18 @@ export interface Core {
   tokenRefresh: TokenRefresh;
   logout: Logout;
   administration: Administration;
+  accounts: AccountStore;
+  /** Delivers the mail outbox once started; null where no mail can go (production without SMTP_URL). */
+  mailSender: OutboxSender | null;
+  emailVerification: EmailVerification;
+  passwordReset: PasswordReset;
+  passwordChange: PasswordChange;
+  emailChange: EmailChange;
+  accountDeletion: AccountDeletion;
 }
+
+/** How often each gateway's sender looks at the outbox when no commit woke it. */
+const MAIL_POLL_MS = 1_000;
 
 /**
  * Connects the stores named by the config and builds every service on them. `closers` receives,
@@ -63,7 +85,7 @@ export interface Core {
  */
 export async function openCore(
   config: Config,
-  options: { logger: Logger; clock: Clock; embedded: 'own' | 'attach'; closers: Array<() => Promise<unknown>>; observeEvent?: AuthEventObserver },
+  options: { logger: Logger; clock: Clock; embedded: 'own' | 'attach'; closers: Array<() => Promise<unknown>>; observeEvent?: AuthEventObserver; observeMail?: DeliveryObserver },
 ): Promise<Core> {
   const { logger, clock, closers } = options;
   let databaseUrl = config.databaseUrl;
@@ -97,8 +119,9 @@ export async function openCore(
   closers.push(() => auditTrail.close());
   const events = new AuthEvents(auditTrail, logger, clock, options.observeEvent);
   const sessions = new Sessions(sessionStore, accessTokens, config, events, clock, [...feeds.keys()]);
-  const users = () => new UserRepository(orm.em.fork());
-  const profiles = new UserProfiles(users, clock, 'postgres');
+  const profiles = new UserProfiles(() => accounts.users(), clock, 'postgres');
+  const accounts = new AccountStore(orm, (userIds) => profiles.forget(userIds));
+  const users = () => accounts.users();
 
   const counters = redis ? RateLimitCounters.inRedis(redis, config.redisKeyPrefix, clock) : RateLimitCounters.inPostgres(databaseUrl, clock);
   closers.push(() => counters.close());
@@ -106,6 +129,14 @@ export async function openCore(
   const passwords = new Passwords(config.bcryptCost);
   const deviceTokens = new DeviceTokens(sealer.derive('device tokens'), clock);
   const oauthStates = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
+
+  const mailer = mailerFor(config, logger);
+  const observeMail = options.observeMail ?? { sent: () => undefined, failed: () => undefined };
+  const mailSender = mailer && new OutboxSender(() => accounts.outbox(), mailer, auditTrail, logger, observeMail, { from: config.mail.from, pollMs: MAIL_POLL_MS });
+  const mail = new AccountMail(new MailTemplates(config.mail.templatesDir), { mail: config.mail, isProduction: config.isProduction, queued: () => mailSender?.wake() });
+  const tokens = new OneTimeTokens(config.mail.tokenTtls, events, clock);
+  const reauthentication = new Reauthentication(passwords, limits, events);
+  const emailVerification = new EmailVerification(accounts, tokens, mail, limits, events, clock);
   return {
     databaseUrl,
     orm,
@@ -119,10 +150,23 @@ export async function openCore(
     sessions,
     profiles,
     loginCheck: new LoginCheck(accessTokens, sessions, profiles),
-    passwordAuth: new PasswordAuth(users, passwords, sessions, limits, events, deviceTokens, clock),
+    passwordAuth: new PasswordAuth(users, passwords, sessions, limits, events, deviceTokens, clock, config.mail.requireEmailVerification ? emailVerification : null),
     oauthLogin: new OAuthLogin(users, configuredProviders(config.oauth), oauthStates, sessions, limits, events, config.oauth, clock),
     tokenRefresh: new TokenRefresh(sessions, profiles, limits),
     logout: new Logout(sessions, limits, events),
     administration: new Administration(users, sessions, passwords, signingKeys, events, auditTrail, config, clock),
+    accounts,
+    mailSender,
+    emailVerification,
+    passwordReset: new PasswordReset(accounts, tokens, mail, passwords, sessions, limits, events, clock),
+    passwordChange: new PasswordChange(accounts, tokens, mail, passwords, reauthentication, sessions, events, clock),
+    emailChange: new EmailChange(accounts, tokens, mail, reauthentication, sessions, limits, events, clock),
+    accountDeletion: new AccountDeletion(accounts, mail, reauthentication, sessions, events),
   };
+}
+
+/** SMTP when configured; without it, the development mailbox, except in production, which sends nothing. */
+function mailerFor(config: Config, logger: Logger): Mailer | null {
+  if (config.mail.smtpUrl !== null) return new SmtpMailer(config.mail.smtpUrl);
+  return config.isProduction ? null : new DevelopmentMailbox(logger, '/dev/mailbox');
 }

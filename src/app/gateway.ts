@@ -9,7 +9,6 @@ import { createHttpServer, type GatewayHttpServer } from '../http/server.js';
 import { type Clock, systemClock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
 import { createMetrics } from '../infra/metrics.js';
-import type { AuditTrail } from '../stores/audit-trail.js';
 import { combinedListener } from '../stores/change-feed.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { type Core, openCore } from './core.js';
@@ -28,8 +27,13 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** How long a shutdown waits for the requests in flight. */
 export const DRAIN_BOUND_MS = 10_000;
 
-/** How often events older than AUDIT_RETENTION are deleted. */
-const AUDIT_PRUNE_MS = 60 * 60_000;
+/** How often events older than AUDIT_RETENTION, sent mails and expired one-time tokens are deleted. */
+const PRUNE_MS = 60 * 60_000;
+/** Sent mails are kept this long (without their bodies, once sent over SMTP); expired tokens, a day. */
+const SENT_MAIL_RETENTION_MS = 7 * 24 * 60 * 60_000;
+const EXPIRED_TOKEN_RETENTION_MS = 24 * 60 * 60_000;
+/** The newest mails GET /dev/mailbox shows. */
+const MAILBOX_SIZE = 50;
 
 /**
  * One gateway: the core's stores and services, the change feeds started, and the HTTP server.
@@ -51,9 +55,19 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
       embedded: 'own',
       closers,
       observeEvent: (type, facts) => metrics.authEvents.inc({ event: type, provider: String(facts.detail?.provider ?? '') }),
+      observeMail: {
+        sent: (purpose) => metrics.mailSent.inc({ purpose }),
+        failed: (purpose, permanent) => metrics.mailFailed.inc({ purpose, permanent: String(permanent) }),
+      },
     });
-    closers.push(keepPruned(core.auditTrail, config.auditRetentionMs, clock, logger));
+    closers.push(keepPruned(core, config.auditRetentionMs, clock, logger));
     startFeeds(core, closers);
+    const sender = core.mailSender;
+    if (sender) {
+      sender.start();
+      closers.push(() => sender.close());
+      metrics.watchMailQueue(() => sender.stats());
+    }
 
     // Apollo's drain (at stop) waits for the HTTP server's requests; the server exists by then.
     const http: { server?: GatewayHttpServer } = {};
@@ -66,6 +80,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
         jwks: () => core.accessTokens.jwks(),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         readiness: () => checkReadiness({ database: () => core.orm.em.getConnection().execute('select 1'), ...(core.redis && { redis: () => core.redis!.ping() }) }),
+        mailbox: !config.isProduction && config.mail.smtpUrl === null ? () => core.accounts.outbox().recentlyDelivered(MAILBOX_SIZE) : null,
       },
       { corsOrigins: config.corsOrigins, log: logger, workerHeader: !config.isProduction },
     );
@@ -101,14 +116,27 @@ function listen(server: GatewayHttpServer, config: Config): Promise<void> {
   });
 }
 
-/** Deletes expired audit events now and hourly; returns the closer that stops it. */
-function keepPruned(trail: AuditTrail, retentionMs: number, clock: Clock, logger: Logger): () => Promise<void> {
-  const prune = () =>
-    trail.prune(new Date(clock.now() - retentionMs)).catch((error: unknown) => logger.warn({ err: error }, 'audit trail: pruning failed; it is tried again within the hour'));
-  void prune();
-  const timer = setInterval(() => void prune(), AUDIT_PRUNE_MS);
+/** Deletes expired audit events, old sent mails and expired tokens now and hourly; returns the closer that stops it. */
+function keepPruned(core: Core, retentionMs: number, clock: Clock, logger: Logger): () => Promise<void> {
+  let pruning: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    const now = clock.now();
+    // One after the other: a pass takes one pooled connection, not three.
+    pruning = (async () => {
+      await core.auditTrail.prune(new Date(now - retentionMs));
+      await core.accounts.outbox().prune(new Date(Date.now() - SENT_MAIL_RETENTION_MS));
+      await core.accounts.tokens().prune(new Date(now - EXPIRED_TOKEN_RETENTION_MS));
+    })().catch((error: unknown) => logger.warn({ err: error }, 'pruning failed; it is tried again within the hour'));
+  };
+  prune();
+  const timer = setInterval(prune, PRUNE_MS);
   timer.unref();
-  return async () => clearInterval(timer);
+  // The database closes after this: a pass under way finishes first (a pool closed under a
+  // query still connecting would wait for ever).
+  return async () => {
+    clearInterval(timer);
+    await pruning;
+  };
 }
 
 function sessionBackend(config: Config): string {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { parseEs256PrivateKey } from './es256-key.js';
 import { type RateLimitConfig, readRateLimits } from './limits-config.js';
+import { type MailConfig, readMailConfig } from './mail-config.js';
 import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
 import { boolean, integer, positiveDuration, type Reader, url } from './parsers.js';
 
@@ -40,6 +41,7 @@ export interface Config {
   readonly bcryptCost: number;
   readonly oauth: OAuthConfig;
   readonly rateLimits: RateLimitConfig;
+  readonly mail: MailConfig;
   /** Proxies in front that append to X-Forwarded-For; 0: the socket address is the client. */
   readonly trustedProxies: number;
   /** KEY_ENCRYPTION_KEY(_FILE): 32 bytes that seal private keys at rest; null: one generated under dataDir. */
@@ -113,6 +115,7 @@ export function loadConfig(env: Environment): Config {
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     oauth: readOAuthConfig(read, (line) => problems.push(line)),
     rateLimits: readRateLimits(read),
+    mail: readMailConfig(read),
     trustedProxies: read('TRUST_PROXY', 0, proxyHops),
     keyEncryptionKey: readKeyEncryptionKey(env, problems),
     maxEntityRepresentations: read('MAX_ENTITY_REPRESENTATIONS', 100, (raw) => integer(raw, 1, 10_000)),

@@ -18,6 +18,8 @@ export interface RateLimitConfig {
   readonly refreshPerAddress: RateLimit;
   readonly signUpPerAddress: RateLimit;
   readonly oauthPerAddress: RateLimit;
+  /** Requests that mail a link (verification, reset, email change). */
+  readonly mailPerAddress: RateLimit;
 }
 
 export function readRateLimits(read: Reader): RateLimitConfig {
@@ -29,6 +31,7 @@ export function readRateLimits(read: Reader): RateLimitConfig {
     refreshPerAddress: read('RATE_LIMIT_REFRESH', { points: 150, windowMs: parseDuration('5m') }, rateLimit),
     signUpPerAddress: read('RATE_LIMIT_SIGNUP', { points: 10, windowMs: parseDuration('1h') }, rateLimit),
     oauthPerAddress: read('RATE_LIMIT_OAUTH', { points: 30, windowMs: parseDuration('5m') }, rateLimit),
+    mailPerAddress: read('RATE_LIMIT_MAIL', { points: 10, windowMs: parseDuration('1h') }, rateLimit),
   };
 }
 

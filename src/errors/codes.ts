@@ -14,6 +14,9 @@ export const ERROR_MESSAGES = {
   INVALID_OAUTH_STATE: 'The OAuth state is not valid.',
   RATE_LIMITED: 'Too many attempts; try again later.',
   SERVICE_UNAVAILABLE: 'A backing service is unavailable; try again shortly.',
+  INVALID_EMAIL_TOKEN: 'The link is not valid: it may have expired or been used already.',
+  EMAIL_NOT_VERIFIED: 'The email address has not been verified yet; follow the link we mailed.',
+  MAIL_NOT_CONFIGURED: 'This server cannot send mail (no SMTP_URL).',
   INTERNAL_SERVER_ERROR: 'Internal server error.',
 } as const;
 

@@ -4,16 +4,22 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLObjectType, type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, type ContainerType, createResolversMap } from 'type-graphql';
 import { badInput } from '../errors/auth-error.js';
+import type { AccountDeletion } from '../services/account-deletion.js';
+import type { EmailChange } from '../services/email-change.js';
+import type { EmailVerification } from '../services/email-verification.js';
 import { viewerOf } from '../services/login.js';
 import type { Logout } from '../services/logout.js';
 import type { OAuthLogin } from '../services/oauth-login.js';
 import type { PasswordAuth } from '../services/password-auth.js';
+import type { PasswordChange } from '../services/password-change.js';
+import type { PasswordReset } from '../services/password-reset.js';
 import type { Sessions } from '../services/sessions.js';
 import type { TokenRefresh } from '../services/token-refresh.js';
 import type { UserProfile } from '../services/user-profile.js';
 import type { UserProfiles } from '../services/user-profiles.js';
 import type { GatewayContext } from './context/context.js';
 import { AccountResolver } from './resolvers/account-resolver.js';
+import { EmailAccountResolver } from './resolvers/email-account-resolver.js';
 import { OAuthResolver } from './resolvers/oauth-resolver.js';
 import { SessionResolver } from './resolvers/session-resolver.js';
 import { DateTimeScalar } from './types/date-time.js';
@@ -21,7 +27,7 @@ import { DateTimeScalar } from './types/date-time.js';
 import './types/enums.js';
 import { toUserView } from './types/mappers.js';
 
-const RESOLVER_CLASSES = [AccountResolver, OAuthResolver, SessionResolver] as const;
+const RESOLVER_CLASSES = [AccountResolver, EmailAccountResolver, OAuthResolver, SessionResolver] as const;
 
 /** The services the API calls: the resolvers get them by constructor. */
 export interface ApiServices {
@@ -31,6 +37,11 @@ export interface ApiServices {
   tokenRefresh: TokenRefresh;
   logout: Logout;
   profiles: UserProfiles;
+  emailVerification: EmailVerification;
+  passwordReset: PasswordReset;
+  passwordChange: PasswordChange;
+  emailChange: EmailChange;
+  accountDeletion: AccountDeletion;
 }
 
 // Federation 2.5: `@authenticated` and `@requiresScopes` let a router enforce access before a
@@ -75,6 +86,7 @@ const entityUsers = new WeakMap<object, Promise<Map<string, UserProfile | null>>
 export async function buildGatewaySchema(services: ApiServices, options: { maxRepresentations: number }): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
     [AccountResolver, new AccountResolver(services.passwordAuth, services.profiles)],
+    [EmailAccountResolver, new EmailAccountResolver(services.emailVerification, services.passwordReset, services.passwordChange, services.emailChange, services.accountDeletion)],
     [OAuthResolver, new OAuthResolver(services.oauthLogin)],
     [SessionResolver, new SessionResolver(services.sessions, services.tokenRefresh, services.logout)],
   ]);

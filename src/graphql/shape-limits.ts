@@ -3,10 +3,22 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { type ASTVisitor, type FieldNode, GraphQLError, Kind, OperationTypeNode, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
 /**
- * The mutations that check a credential or issue tokens: brute force must come one per
- * operation. `logout` counts when it carries a refresh token (it checks one).
+ * The mutations that check a credential (a password, a mailed token) or issue tokens: brute force
+ * and bcrypt work must come one per operation. `logout` counts when it carries a refresh token
+ * (it checks one).
  */
-const CREDENTIAL_MUTATIONS = new Set(['signIn', 'signUp', 'oauthLogin', 'refresh']);
+const CREDENTIAL_MUTATIONS = new Set([
+  'signIn',
+  'signUp',
+  'oauthLogin',
+  'refresh',
+  'changePassword',
+  'resetPassword',
+  'requestEmailChange',
+  'deleteAccount',
+  'verifyEmail',
+  'confirmEmailChange',
+]);
 const isCredentialField = (field: FieldNode) =>
   CREDENTIAL_MUTATIONS.has(field.name.value) || (field.name.value === 'logout' && field.arguments?.some((argument) => argument.name.value === 'refreshToken') === true);
 

@@ -10,7 +10,7 @@ import type { ClientInfo } from '../services/client-info.js';
 export function clientInfoOf(headers: { get(name: string): string | undefined }, socketAddress: string | undefined, trustedProxies: number): ClientInfo {
   const forwarded = trustedProxies > 0 ? forwardedClient(headers.get('x-forwarded-for'), trustedProxies) : null;
   const address = forwarded ?? socketAddress ?? null;
-  return { ip: address && normalizeAddress(address), userAgent: headers.get('user-agent') ?? null };
+  return { ip: address && normalizeAddress(address), userAgent: headers.get('user-agent') ?? null, acceptLanguage: headers.get('accept-language') ?? null };
 }
 
 /** Repeated X-Forwarded-For headers arrive joined by commas: one list either way. */

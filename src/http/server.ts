@@ -15,6 +15,8 @@ export interface HttpRoutes {
   readiness(): Promise<Readiness>;
   /** Prometheus text exposition. */
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** GET /dev/mailbox: the mails kept instead of sent (development without SMTP_URL); null: no such page. */
+  mailbox: (() => Promise<object[]>) | null;
 }
 
 // Routers poll JWKS (Apollo Router every 60 s by default). A rotated-in key is published five
@@ -30,7 +32,8 @@ export interface GatewayHttpServer extends Server {
 }
 
 /**
- * The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json and /metrics.
+ * The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json, /metrics and, in
+ * development without SMTP, /dev/mailbox.
  * `workerHeader` (never in production) names the answering process in `x-gateway-worker`, so a
  * test can see that every worker serves.
  */
@@ -93,6 +96,10 @@ async function route(routes: HttpRoutes, cors: Cors, request: IncomingMessage, r
       response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
       return;
     }
+    case '/dev/mailbox':
+      if (!routes.mailbox) return sendJson(response, 404, { error: 'not found' });
+      if (method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET' });
+      return sendJson(response, 200, await routes.mailbox(), { 'cache-control': 'no-store' });
     default:
       return sendJson(response, 404, { error: 'not found' });
   }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The gateway's Prometheus metrics, in a registry of its own (tests run several gateways per process). */
 export interface Metrics {
@@ -11,6 +11,11 @@ export interface Metrics {
   readonly authEvents: Counter<'event' | 'provider'>;
   /** Requests answered SERVICE_UNAVAILABLE, by the store that did not answer. */
   readonly storeErrors: Counter<'store'>;
+  readonly mailSent: Counter<'purpose'>;
+  /** Failed send attempts; `permanent`: the server refused the mail for good. */
+  readonly mailFailed: Counter<'purpose' | 'permanent'>;
+  /** Reports the outbox's queue at each scrape. */
+  watchMailQueue(read: () => Promise<{ queued: number; oldestQueuedSeconds: number }>): void;
 }
 
 export function createMetrics(): Metrics {
@@ -43,5 +48,27 @@ export function createMetrics(): Metrics {
       labelNames: ['store'],
       registers: [registry],
     }),
+    mailSent: new Counter({ name: 'auth_mail_sent_total', help: 'Mails delivered, by purpose', labelNames: ['purpose'], registers: [registry] }),
+    mailFailed: new Counter({
+      name: 'auth_mail_failed_total',
+      help: 'Failed mail delivery attempts, by purpose; permanent="true" when the SMTP server refused the mail for good',
+      labelNames: ['purpose', 'permanent'],
+      registers: [registry],
+    }),
+    watchMailQueue(read) {
+      // Read once per scrape, for both gauges; a database that cannot answer leaves the last values.
+      let reading: Promise<void> | null = null;
+      const refresh = () =>
+        (reading ??= read()
+          .then((stats) => {
+            queued.set(stats.queued);
+            oldest.set(stats.oldestQueuedSeconds);
+          }, () => undefined)
+          .finally(() => {
+            reading = null;
+          }));
+      const queued = new Gauge({ name: 'auth_mail_queued', help: 'Mails in the outbox waiting to be sent', registers: [registry], collect: refresh });
+      const oldest = new Gauge({ name: 'auth_mail_oldest_queued_seconds', help: 'Age of the oldest mail waiting in the outbox; 0 when none waits', registers: [registry], collect: refresh });
+    },
   };
 }

@@ -7,6 +7,8 @@ export function scrubText(text: string): string {
   return text
     .replace(/Key \(([^)]*)\)=\((?:[^()]|\([^()]*\))*\)/g, 'Key ($1)=([redacted])')
     .replace(/'(?:[^']|'')*'/g, "'[redacted]'")
+    // A mailed link's one-time token.
+    .replace(/([?&]token=)[^\s&'"]+/g, '$1[redacted]')
     .replace(/[^\s@'"()<>,;:=]+@[^\s@'"()<>,;:=]+\.[A-Za-z]{2,}/g, '[email]');
 }
 

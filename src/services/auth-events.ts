@@ -16,7 +16,17 @@ export type AuthEventType =
   | 'user_enabled'
   | 'user_created'
   | 'sessions_revoked'
-  | 'keys_rotated';
+  | 'keys_rotated'
+  | 'email_verification_requested'
+  | 'email_verified'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'password_changed'
+  | 'email_change_requested'
+  | 'email_change_confirmed'
+  | 'email_changed'
+  | 'account_deleted'
+  | 'email_token_failed';
 
 export interface AuthEventFacts {
   userId?: string | null;

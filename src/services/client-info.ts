@@ -2,4 +2,6 @@
 export interface ClientInfo {
   userAgent: string | null;
   ip: string | null;
+  /** The Accept-Language header: the language of any mail the request sends. */
+  acceptLanguage?: string | null;
 }

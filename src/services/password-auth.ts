@@ -4,6 +4,7 @@ import type { SignInStanding, UserRepository } from '../stores/user-repository.j
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import type { DeviceTokens } from './device-tokens.js';
+import type { EmailVerification } from './email-verification.js';
 import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
@@ -30,6 +31,8 @@ export class PasswordAuth {
     private readonly events: AuthEvents,
     private readonly deviceTokens: DeviceTokens,
     private readonly clock: Clock,
+    /** Set when REQUIRE_EMAIL_VERIFICATION holds password accounts back until their email is verified. */
+    private readonly requiredVerification: EmailVerification | null = null,
   ) {}
 
   async signUp(input: { email: string; password: string; nickname: string }, client: ClientInfo): Promise<SignedIn> {
@@ -41,6 +44,11 @@ export class PasswordAuth {
     const users = this.users();
     if (await users.findByEmail(email)) throw new AuthError('EMAIL_TAKEN');
     const passwordHash = await this.passwords.hash(input.password);
+    if (this.requiredVerification) {
+      const created = await this.requiredVerification.createUnverifiedAccount({ email, passwordHash, nickname }, client);
+      this.events.record('sign_up', { userId: created.id, client, detail: { emailVerified: false } });
+      throw new AuthError('EMAIL_NOT_VERIFIED');
+    }
     const user = await users.create({ email, passwordHash, nickname }, new Date(this.clock.now()));
     try {
       const tokens = await this.sessions.start(user.id, client);
@@ -74,6 +82,11 @@ export class PasswordAuth {
       throw new AuthError('INVALID_CREDENTIALS');
     }
     await attempt.succeeded();
+    // Said only after the right password, so it tells a stranger nothing about the account.
+    if (this.requiredVerification && !user.emailVerified) {
+      this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: 'email_not_verified' } });
+      throw new AuthError('EMAIL_NOT_VERIFIED');
+    }
     const passwordHash = await this.upgradedHash(users, user.id, user.passwordHash!, input.password);
     // The password was checked against the hash read before bcrypt ran. If it changed or went
     // meanwhile (a verified social login took the account over, say), whoever removed it ended

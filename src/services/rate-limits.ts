@@ -16,7 +16,11 @@ export type RefusalListener = (firstInWindow: boolean) => void;
 
 const FIRST_LOCK_MS = 60_000;
 
-type AddressLimit = 'refresh' | 'signUp' | 'oauth' | 'logout';
+type AddressLimit = 'refresh' | 'signUp' | 'oauth' | 'logout' | 'mail';
+
+/** Mails with a link to one address and purpose: one a minute, five an hour. */
+const MAIL_PER_MINUTE = 1;
+const MAIL_PER_HOUR = 5;
 
 /**
  * Brute-force and abuse limits. Every attempt is counted before any work is done (so attempts
@@ -35,6 +39,8 @@ export class RateLimits {
   private readonly signInByAddress: WindowCounter;
   private readonly refusals: WindowCounter;
   private readonly perAddress: Record<AddressLimit, { counter: WindowCounter; limit: RateLimit }>;
+  private readonly mailsPerMinute: WindowCounter;
+  private readonly mailsPerHour: WindowCounter;
 
   constructor(counters: RateLimitCounters, private readonly config: RateLimitConfig) {
     this.account = new Lockout(counters, 'signin-account', config);
@@ -48,7 +54,10 @@ export class RateLimits {
       oauth: budget('oauth-address', config.oauthPerAddress),
       // Logout by refresh token checks a credential too: it spends the refresh budget's size in its own.
       logout: budget('logout-address', config.refreshPerAddress),
+      mail: budget('mail-address', config.mailPerAddress),
     };
+    this.mailsPerMinute = counters.counter('mail-to-minute', 60_000);
+    this.mailsPerHour = counters.counter('mail-to-hour', 3_600_000);
   }
 
   /**
@@ -93,6 +102,23 @@ export class RateLimits {
   /** OAuth logins and authorization URLs (each stores a state) share one budget. */
   oauth(client: ClientInfo): Promise<void> {
     return this.count('oauth', client);
+  }
+
+  /** A request that would mail a link: counted against the client address (RATE_LIMITED when spent). */
+  mailRequest(client: ClientInfo): Promise<void> {
+    return this.count('mail', client);
+  }
+
+  /**
+   * Whether a link for `purpose` may be mailed to `email` now. Counted whether an account has the
+   * address or not, so the answer tells nothing; past the limit the caller answers as usual and
+   * sends nothing (notices are never held back: they do not come here).
+   */
+  async mailTo(email: string, purpose: string): Promise<boolean> {
+    const key = `${sha256(email)}:${purpose}`;
+    // The hour counts the mails the minute let through, not every request.
+    if ((await this.mailsPerMinute.hit(key)).count > MAIL_PER_MINUTE) return false;
+    return (await this.mailsPerHour.hit(key)).count <= MAIL_PER_HOUR;
   }
 
   private async count(kind: AddressLimit, client: ClientInfo): Promise<void> {

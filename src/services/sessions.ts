@@ -122,6 +122,23 @@ export class Sessions {
   }
 
   /**
+   * A new token pair for a live session whose refresh token must stop working at once (its user
+   * changed their password): the replaced token gets no grace window. UNAUTHENTICATED
+   * (SESSION_REVOKED) when the session is gone.
+   */
+  async reissue(ref: SessionRef): Promise<TokenPair> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const session = await this.store.find(ref);
+      if (!session) break;
+      const refreshToken = newRefreshToken(ref);
+      const now = this.clock.now();
+      // A refresh racing this one rotated first: read the session again and replace that token.
+      if (await this.store.replace(ref, session.currentHash, hashRefreshToken(refreshToken), now)) return this.pairFor({ ...session, lastUsedAt: now }, refreshToken, now);
+    }
+    throw new AuthError('UNAUTHENTICATED', { extras: { loginState: 'SESSION_REVOKED' } });
+  }
+
+  /**
    * True when an access token's session may still be used. Answered from memory while the
    * session is known live and the change feeds are listening; otherwise the store is asked.
    */
@@ -173,6 +190,17 @@ export class Sessions {
     const ended = await this.store.deleteForUser(userId);
     this.liveness.ended(ended);
     return ended.length;
+  }
+
+  /** Ends every session of a user but `keepId` (the caller's own, after a change they made). */
+  async endOthers(userId: string, keepId: string | null): Promise<void> {
+    if (keepId === null) {
+      await this.endAll(userId);
+      return;
+    }
+    for (const session of await this.store.listForUser(userId)) {
+      if (session.id !== keepId) await this.end(session);
+    }
   }
 
   /**

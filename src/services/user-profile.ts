@@ -9,6 +9,8 @@ export interface UserProfile {
   nickname: string;
   providers: OAuthProviderName[];
   hasPassword: boolean;
+  /** An email change awaiting confirmation or, for an account without an email, a provider's unverified one. */
+  pendingEmail: string | null;
   /** An operator disabled the account: it may not sign in or refresh. */
   disabled: boolean;
   createdAt: Date;
@@ -22,6 +24,7 @@ export function profileOf(user: StoredUser): UserProfile {
     nickname: user.nickname,
     providers: user.providers,
     hasPassword: user.passwordHash !== null,
+    pendingEmail: user.pendingEmail ?? (user.email === null ? (user.providerEmails[0] ?? null) : null),
     disabled: user.disabledAt !== null,
     createdAt: user.createdAt,
   };

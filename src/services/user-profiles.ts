@@ -52,6 +52,11 @@ export class UserProfiles {
     return found;
   }
 
+  /** Drops the copy of a user this instance changed, before the database's announcement comes back. */
+  forget(userIds: readonly string[]): void {
+    for (const id of userIds) this.cache.forget(id);
+  }
+
   /** Where the database's feed reports. */
   changeListener(): Pick<ChangeListener, 'userChanged' | 'userDeleted' | 'listening' | 'deaf'> {
     return {

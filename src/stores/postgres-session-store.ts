@@ -73,6 +73,18 @@ export class PostgresSessionStore implements SessionStore {
     });
   }
 
+  replace(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean> {
+    if (!isSessionRef(ref)) return Promise.resolve(false);
+    return this.run(async (em) => {
+      const changed = await em.nativeUpdate(
+        StoredSession,
+        { id: ref.id, user: ref.userId, currentHash: expectedHash },
+        { previousHash: null, currentHash: nextHash, rotatedAt: null, lastUsedAt: new Date(at), generation: raw('generation + 1') },
+      );
+      return changed === 1;
+    });
+  }
+
   touch(ref: SessionRef, at: number): Promise<void> {
     if (!isSessionRef(ref)) return Promise.resolve();
     return this.run(async (em) => {

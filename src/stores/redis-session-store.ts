@@ -49,6 +49,15 @@ redis.call('HINCRBY', KEYS[1], 'generation', 1)
 redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[4])
 return 1`;
 
+// KEYS: session, index. ARGV: expected hash, next hash, at, id.
+const REPLACE = `
+if redis.call('HGET', KEYS[1], 'currentHash') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'currentHash', ARGV[2], 'lastUsedAt', ARGV[3])
+redis.call('HDEL', KEYS[1], 'previousHash', 'rotatedAt')
+redis.call('HINCRBY', KEYS[1], 'generation', 1)
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[4])
+return 1`;
+
 // KEYS: session, index. ARGV: at, id.
 const TOUCH = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -128,6 +137,11 @@ export class RedisSessionStore implements SessionStore {
   rotate(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean> {
     if (!isSessionRef(ref)) return Promise.resolve(false);
     return this.run(async () => (await this.redis.eval(ROTATE, 2, ...this.keysOf(ref), expectedHash, nextHash, at, ref.id)) === 1);
+  }
+
+  replace(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean> {
+    if (!isSessionRef(ref)) return Promise.resolve(false);
+    return this.run(async () => (await this.redis.eval(REPLACE, 2, ...this.keysOf(ref), expectedHash, nextHash, at, ref.id)) === 1);
   }
 
   touch(ref: SessionRef, at: number): Promise<void> {

@@ -59,6 +59,12 @@ export interface SessionStore {
    * and lastUsedAt. False when another rotation got there first or the session is gone.
    */
   rotate(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean>;
+  /**
+   * Compare-and-swap replacement: when the live hash is still `expectedHash`, `nextHash` becomes
+   * live and no previous hash is kept (the replaced token gets no grace: a password change, say);
+   * the generation goes up by one and `at` is recorded as lastUsedAt. False otherwise.
+   */
+  replace(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean>;
   /** Records use of an existing session; does nothing when it is gone. */
   touch(ref: SessionRef, at: number): Promise<void>;
   /** Removes the session; its times when it existed (to tell a live one from an ended one), else null. */

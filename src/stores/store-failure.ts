@@ -1,4 +1,5 @@
-import { ConnectionException } from '@mikro-orm/core';
+import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuthError } from '../errors/auth-error.js';
 import { scrubText } from '../infra/scrub.js';
 
@@ -32,4 +33,23 @@ export async function whileAvailable<T>(store: string, operation: () => Promise<
  */
 export function whileReachable<T>(store: string, operation: () => Promise<T>): Promise<T> {
   return whileAvailable(store, operation, () => true);
+}
+
+/**
+ * Another transaction wrote the same unique value first (an email, a provider account): the
+ * caller may try again and find what it wrote.
+ */
+export class UniqueConflict extends Error {}
+
+/**
+ * Runs `work` in one transaction on `em` (rolled back if it throws). A unique index refusing a
+ * write becomes UniqueConflict; an outage, SERVICE_UNAVAILABLE.
+ */
+export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  try {
+    return await whileAvailable('database', () => em.transactional(work));
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw new UniqueConflict(error.message);
+    throw error;
+  }
 }

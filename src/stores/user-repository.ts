@@ -5,7 +5,7 @@ import type { OAuthProviderName } from '../config/oauth-config.js';
 import { OAuthIdentity, User } from '../db/entities/index.js';
 import { AuthError } from '../errors/auth-error.js';
 import { isUuid } from './ids.js';
-import { whileAvailable } from './store-failure.js';
+import { inTransaction, whileAvailable } from './store-failure.js';
 
 /** A user as stored: a plain copy, no ORM state (entities do not leave this room). */
 export interface StoredUser {
@@ -18,15 +18,13 @@ export interface StoredUser {
   nickname: string;
   /** The providers whose accounts are linked. */
   providers: OAuthProviderName[];
+  /** The emails the linked providers reported (verified by them or not). */
+  providerEmails: string[];
+  /** An email change awaiting confirmation. */
+  pendingEmail: string | null;
   disabledAt: Date | null;
   createdAt: Date;
 }
-
-/**
- * Another transaction wrote the same unique value first (an email, a provider account): the
- * caller may try again and find what it wrote.
- */
-export class UniqueConflict extends Error {}
 
 export interface NewUser {
   email: string;
@@ -125,13 +123,8 @@ export class UserRepository {
    * Runs `work` in one transaction, with a repository bound to it; rolled back if `work` throws.
    * A unique index refusing a write becomes UniqueConflict.
    */
-  async transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
-    try {
-      return await whileAvailable('database', () => this.em.transactional((tx) => work(new UserRepository(tx))));
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new UniqueConflict(error.message);
-      throw error;
-    }
+  transaction<T>(work: (users: UserRepository) => Promise<T>): Promise<T> {
+    return inTransaction(this.em, (tx) => work(new UserRepository(tx)));
   }
 
   /** Inside a transaction: waits for, then holds until commit, the right to change this user's credentials. */
@@ -154,7 +147,16 @@ export class UserRepository {
 
   /** A user who signs in only through a provider (no password), with that provider account linked. */
   async createSocialUser(fields: NewSocialUser, account: ProviderAccount, now: Date): Promise<StoredUser> {
-    const user = this.em.create(User, { id: randomUUID(), email: fields.email, emailVerified: fields.email !== null, passwordHash: null, nickname: fields.nickname, disabledAt: null, createdAt: now, updatedAt: now });
+    const user = this.em.create(User, {
+      id: randomUUID(),
+      email: fields.email,
+      emailVerified: fields.email !== null,
+      passwordHash: null,
+      nickname: fields.nickname,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     user.identities.add(this.em.create(OAuthIdentity, { id: randomUUID(), user, ...account, createdAt: now }));
     await this.flush();
     return storedUserOf(user);
@@ -168,10 +170,17 @@ export class UserRepository {
     const entity = this.em.getReference(User, user.id);
     this.em.create(OAuthIdentity, { id: randomUUID(), user: entity, ...account, createdAt: now });
     await this.flush();
-    const linked = { ...user, providers: [...user.providers, account.provider] };
+    const linked = { ...user, providers: [...user.providers, account.provider], providerEmails: account.email ? [...user.providerEmails, account.email.trim().toLowerCase()] : user.providerEmails };
     if (!options.claimEmail) return linked;
     await whileAvailable('database', () => this.em.nativeUpdate(User, { id: user.id }, { passwordHash: null, emailVerified: true, updatedAt: now }));
     return { ...linked, passwordHash: null, emailVerified: true };
+  }
+
+  /** Sets the password; `verifies`: the email the user proved they read, marked verified if it is still the account's. */
+  async setPassword(userId: string, passwordHash: string, now: Date, verifies: string | null): Promise<void> {
+    await whileAvailable('database', () =>
+      this.em.execute('update users set password_hash = ?, updated_at = ?, email_verified = email_verified or email is not distinct from ? where id = ?', [passwordHash, now, verifies, userId]),
+    );
   }
 
   /** Deletes the user (their identities and sessions rows go with them), whichever transaction created it. */
@@ -192,6 +201,8 @@ function storedUserOf(user: User): StoredUser {
     passwordHash: user.passwordHash,
     nickname: user.nickname,
     providers: user.identities.getItems().map((identity) => identity.provider as OAuthProviderName),
+    providerEmails: user.identities.getItems().flatMap((identity) => (identity.email ? [identity.email.trim().toLowerCase()] : [])),
+    pendingEmail: user.pendingEmail,
     disabledAt: user.disabledAt,
     createdAt: user.createdAt,
   };

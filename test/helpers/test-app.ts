@@ -79,6 +79,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     RATE_LIMIT_SIGNUP: '100000/5m',
     RATE_LIMIT_REFRESH: '100000/5m',
     RATE_LIMIT_OAUTH: '100000/5m',
+    RATE_LIMIT_MAIL: '100000/5m',
     SIGNIN_ACCOUNT_MAX_FAILURES: '1000',
     // One key-encryption key for every test app, so apps sharing a database open each other's keys.
     KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { PASSWORD, signUp, storedSession, storedSessionIds, uniqueEmail } from '../helpers/accounts.js';
+import { PASSWORD, signIn, signUp, storedSession, storedSessionIds, uniqueEmail } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -236,6 +236,20 @@ describe('credential mutations: at most one per operation, and a refused documen
     // The signed-out logout is answered UNAUTHENTICATED on its own; the operation was not refused.
     expect(response.body?.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     expect(await app.sql('select email from users where email = $1', [email])).toHaveLength(1);
+  });
+
+  it.each([
+    ['changePassword', 'a: changePassword(currentPassword: "guess one", newPassword: "whatever passphrase") { accessToken } b: changePassword(currentPassword: "guess two", newPassword: "whatever passphrase") { accessToken }'],
+    ['deleteAccount', 'a: deleteAccount(password: "guess one") b: deleteAccount(password: "guess two")'],
+    ['requestEmailChange', 'a: requestEmailChange(newEmail: "x@example.com", password: "guess one") b: requestEmailChange(newEmail: "x@example.com", password: "guess two")'],
+    ['resetPassword', 'a: resetPassword(token: "guess-one", newPassword: "whatever passphrase") b: resetPassword(token: "guess-two", newPassword: "whatever passphrase")'],
+    ['verifyEmail + confirmEmailChange', 'verifyEmail(token: "guess-one") confirmEmailChange(token: "guess-two")'],
+  ])('mailed tokens and passwords are credentials too: two aliased %s → refused whole before any resolver, the account as it was', async (_name, fields) => {
+    const user = await signUp(app);
+    const response = await send(app, { body: { query: `mutation { ${fields} }` }, headers: { authorization: `Bearer ${user.accessToken}` } });
+    expect(response.status).toBe(400);
+    expect(codeOf(response)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((await signIn(app, user.user.email!, PASSWORD)).data?.signIn.user.id).toBe(user.user.id);
   });
 
   it('logout(refreshToken:) checks a credential: beside signUp → refused whole, no user created', async () => {

@@ -96,6 +96,18 @@ describe.each(allBackends)('%s', (_name, backend) => {
     expect(await store.find(refOf(created))).toEqual({ ...created, currentHash: 'next-hash', previousHash: created.currentHash, rotatedAt: at, lastUsedAt: at, generation: 1 });
   });
 
+  it('replaces the live hash without keeping a previous one (no grace for the replaced token), counting the generation', async () => {
+    const created = session(userId);
+    await store.create(created, KEEP_ALL);
+    const rotatedAt = created.createdAt + 30_000;
+    expect(await store.rotate(refOf(created), created.currentHash, 'rotated-hash', rotatedAt)).toBe(true);
+    const at = created.createdAt + 60_000;
+    expect(await store.replace(refOf(created), created.currentHash, 'stale-attempt', at)).toBe(false);
+    expect(await store.replace(refOf(created), 'rotated-hash', 'replacing-hash', at)).toBe(true);
+    expect(await store.find(refOf(created))).toEqual({ ...created, currentHash: 'replacing-hash', previousHash: null, rotatedAt: null, lastUsedAt: at, generation: 2 });
+    expect(await store.replace({ userId, id: randomUUID() }, 'replacing-hash', 'x', at)).toBe(false);
+  });
+
   it('refuses to rotate with a stale hash and changes nothing', async () => {
     const created = session(userId);
     await store.create(created, KEEP_ALL);

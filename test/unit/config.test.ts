@@ -223,6 +223,7 @@ describe('loadConfig for rate limits', () => {
       refreshPerAddress: { points: 150, windowMs: 5 * 60_000 },
       signUpPerAddress: { points: 10, windowMs: 3_600_000 },
       oauthPerAddress: { points: 30, windowMs: 5 * 60_000 },
+      mailPerAddress: { points: 10, windowMs: 60 * 60_000 },
     });
   });
 

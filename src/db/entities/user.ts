@@ -1,4 +1,4 @@
-import { Collection } from '@mikro-orm/core';
+import { Collection, type Opt } from '@mikro-orm/core';
 import { Entity, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { announceDeletion, announceUserChange } from '../change-trigger.js';
 import { OAuthIdentity } from './oauth-identity.js';
@@ -15,6 +15,18 @@ export class User {
 
   @Property({ type: 'boolean', default: false })
   emailVerified!: boolean;
+
+  /** An email change awaiting confirmation (requestEmailChange); null when none. */
+  @Property({ type: 'text', nullable: true })
+  pendingEmail: string | null = null;
+
+  /** The link sent to the pending address was used. */
+  @Property({ type: 'boolean', default: false })
+  pendingEmailConfirmedNew: Opt<boolean> = false;
+
+  /** The link sent to the current address was used, or none was needed (the current one was never verified). */
+  @Property({ type: 'boolean', default: false })
+  pendingEmailConfirmedCurrent: Opt<boolean> = false;
 
   /** bcrypt hash; null for an account that signs in only through a provider. */
   @Property({ type: 'text', nullable: true })

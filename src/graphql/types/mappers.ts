@@ -16,6 +16,7 @@ export function toUserView(user: UserProfile, viewerId: string | null): UserView
     providers: user.providers,
     hasPassword: user.hasPassword,
     createdAt: user.createdAt,
+    pendingEmail: viewerId === user.id ? user.pendingEmail : null,
   });
 }
 

@@ -25,4 +25,7 @@ export class UserView {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => String, { nullable: true, description: 'An email change awaiting confirmation, or a provider\'s email awaiting verification. Only to the user themself.' })
+  pendingEmail!: string | null;
 }
