@@ -3,19 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, type Environment, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { configError } from '../helpers/config-error.js';
 import { generateSigningKey } from '../../src/services/signing-keys.js';
-
-/** The ConfigError that loading `env` throws; fails when it loads or throws something else. */
-function configError(env: Environment): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig defaults', () => {
   it('match the configuration table of the contract', () => {

@@ -1,16 +1,7 @@
-import { ConfigError, type Environment, loadConfig } from '../../src/config/config.js';
+import { type Environment, loadConfig } from '../../src/config/config.js';
+import { configError } from '../helpers/config-error.js';
 
 /** The mail part of the configuration table: SMTP_URL, MAIL_FROM, APP_URL, token lifetimes, REQUIRE_EMAIL_VERIFICATION, RATE_LIMIT_MAIL. */
-
-function configError(env: Environment): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
 
 /** The one problem line loading `env` gives; fails when there is not exactly one, or it names another variable. */
 function expectOnlyProblem(env: Environment, variable: string): string {
