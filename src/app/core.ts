@@ -34,6 +34,7 @@ import { SigningKeyring } from '../services/signing-keyring.js';
 import { TokenRefresh } from '../services/token-refresh.js';
 import { UserProfiles } from '../services/user-profiles.js';
 import { AccountStore } from '../stores/account-store.js';
+import { OutboxQueue } from '../stores/outbox-queue.js';
 import { AuditTrail } from '../stores/audit-trail.js';
 import type { ChangeFeed } from '../stores/change-feed.js';
 import { PostgresOAuthStateStore, RedisOAuthStateStore } from '../stores/oauth-state-store.js';
@@ -66,6 +67,8 @@ export interface Core {
   logout: Logout;
   administration: Administration;
   accounts: AccountStore;
+  /** The outbox as its senders, the development mailbox and pruning see it. */
+  outboxQueue: OutboxQueue;
   /** Delivers the mail outbox once started; null where no mail can go (production without SMTP_URL). */
   mailSender: OutboxSender | null;
   emailVerification: EmailVerification;
@@ -130,9 +133,11 @@ export async function openCore(
   const deviceTokens = new DeviceTokens(sealer.derive('device tokens'), clock);
   const oauthStates = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
 
+  const outboxQueue = new OutboxQueue(databaseUrl);
+  closers.push(() => outboxQueue.close());
   const mailer = mailerFor(config, logger);
   const observeMail = options.observeMail ?? { sent: () => undefined, failed: () => undefined };
-  const mailSender = mailer && new OutboxSender(() => accounts.outbox(), mailer, auditTrail, logger, observeMail, { from: config.mail.from, pollMs: MAIL_POLL_MS });
+  const mailSender = mailer && new OutboxSender(outboxQueue, mailer, auditTrail, logger, observeMail, { from: config.mail.from, pollMs: MAIL_POLL_MS });
   const mail = new AccountMail(new MailTemplates(config.mail.templatesDir), { mail: config.mail, isProduction: config.isProduction, queued: () => mailSender?.wake() });
   const tokens = new OneTimeTokens(config.mail.tokenTtls, events, clock);
   const reauthentication = new Reauthentication(passwords, limits, events);
@@ -156,6 +161,7 @@ export async function openCore(
     logout: new Logout(sessions, limits, events),
     administration: new Administration(users, sessions, passwords, signingKeys, events, auditTrail, config, clock),
     accounts,
+    outboxQueue,
     mailSender,
     emailVerification,
     passwordReset: new PasswordReset(accounts, tokens, mail, passwords, sessions, limits, events, clock),

@@ -80,7 +80,7 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
         jwks: () => core.accessTokens.jwks(),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         readiness: () => checkReadiness({ database: () => core.orm.em.getConnection().execute('select 1'), ...(core.redis && { redis: () => core.redis!.ping() }) }),
-        mailbox: !config.isProduction && config.mail.smtpUrl === null ? () => core.accounts.outbox().recentlyDelivered(MAILBOX_SIZE) : null,
+        mailbox: !config.isProduction && config.mail.smtpUrl === null ? () => core.outboxQueue.recentlyDelivered(MAILBOX_SIZE) : null,
       },
       { corsOrigins: config.corsOrigins, log: logger, workerHeader: !config.isProduction },
     );
@@ -124,7 +124,7 @@ function keepPruned(core: Core, retentionMs: number, clock: Clock, logger: Logge
     // One after the other: a pass takes one pooled connection, not three.
     pruning = (async () => {
       await core.auditTrail.prune(new Date(now - retentionMs));
-      await core.accounts.outbox().prune(new Date(Date.now() - SENT_MAIL_RETENTION_MS));
+      await core.outboxQueue.prune(new Date(Date.now() - SENT_MAIL_RETENTION_MS));
       await core.accounts.tokens().prune(new Date(now - EXPIRED_TOKEN_RETENTION_MS));
     })().catch((error: unknown) => logger.warn({ err: error }, 'pruning failed; it is tried again within the hour'));
   };

@@ -1,6 +1,6 @@
 import type { Logger } from '../infra/logger.js';
 import type { AuditTrail } from '../stores/audit-trail.js';
-import type { DeliveryOutcome, DueMail, MailOutbox, OutboxStats } from '../stores/mail-outbox.js';
+import type { DeliveryOutcome, DueMail, OutboxQueue, OutboxStats } from '../stores/outbox-queue.js';
 import { MailDeliveryError, type Mailer } from './mailer.js';
 
 /** How a sender reports what it did (to metrics). */
@@ -36,7 +36,7 @@ export class OutboxSender {
   private failing = false;
 
   constructor(
-    private readonly outbox: () => MailOutbox,
+    private readonly outbox: OutboxQueue,
     private readonly mailer: Mailer,
     private readonly trail: AuditTrail,
     private readonly logger: Logger,
@@ -71,7 +71,7 @@ export class OutboxSender {
   }
 
   stats(): Promise<OutboxStats> {
-    return this.outbox().stats();
+    return this.outbox.stats();
   }
 
   /** Stops; a send under way finishes and is recorded first. */
@@ -84,8 +84,7 @@ export class OutboxSender {
 
   private async drain(): Promise<void> {
     try {
-      const outbox = this.outbox();
-      while (!this.closed && (await outbox.deliverNext((mail) => this.deliver(mail))));
+      while (!this.closed && (await this.outbox.deliverNext((mail) => this.deliver(mail))));
       if (this.failing) this.logger.info('mail outbox: reachable again');
       this.failing = false;
     } catch (error) {

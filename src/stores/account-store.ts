@@ -47,9 +47,4 @@ export class AccountStore {
     if (changed.size > 0) this.usersChanged([...changed]);
     return result;
   }
-
-  /** The outbox, for its sender and the development mailbox. */
-  outbox(): MailOutbox {
-    return new MailOutbox(this.orm.em.fork());
-  }
 }
