@@ -58,6 +58,8 @@ class Stack {
   sigtermMs = 0;
   /** The stopped gateway's last output, kept when its exit was not clean. */
   sigtermOutput = '';
+  /** The last output of a gateway found dead before a fault that would have stopped it. */
+  diedOnItsOwn: string[] = [];
   private postgresPort = 0;
   private gatewayPort = 0;
 
@@ -159,9 +161,14 @@ class Stack {
         holdMs: 0,
         allowed: gatewayDown,
         inject: async () => {
-          const exited = new Promise((resolve) => this.gateway.child.once('exit', resolve));
-          this.gateway.child.kill('SIGKILL');
-          await exited;
+          const { child } = this.gateway;
+          if (child.exitCode !== null || child.signalCode !== null) {
+            this.diedOnItsOwn.push(this.gateway.output().slice(-8_000));
+          } else {
+            const exited = new Promise((resolve) => child.once('exit', resolve));
+            child.kill('SIGKILL');
+            await exited;
+          }
           await this.startGateway();
         },
       },
@@ -237,6 +244,7 @@ async function main(): Promise<number> {
     ...load.violations.map((violation) => `ledger: ${violation}`),
     ...ledgerFailures,
     ...mailFailures.map((failure) => `mail: ${failure}`),
+    ...stack.diedOnItsOwn.map((output) => `the gateway had exited on its own before it was to be killed; its last output:\n${output}`),
     ...(stack.sigtermExit === 0 ? [] : [`the gateway exited with ${String(stack.sigtermExit)} on SIGTERM, not 0; its last output:\n${stack.sigtermOutput}`]),
     ...(stack.sigtermMs < DRAIN_BOUND_MS ? [] : [`the gateway took ${(stack.sigtermMs / 1000).toFixed(1)} s to stop on SIGTERM: requests in flight were cut at the drain bound`]),
   ];

@@ -70,6 +70,12 @@ export class OutboxQueue {
   async deliverNext(deliver: (mail: DueMail) => Promise<DeliveryOutcome>): Promise<boolean> {
     const client = await this.pool.connect();
     let failure: Error | undefined;
+    // A checked-out client has no error listener of the pool's: a connection lost meanwhile (the
+    // database stopped) would be an uncaught 'error' event and take the process down.
+    const lost = (error: Error) => {
+      failure ??= error;
+    };
+    client.on('error', lost);
     try {
       await client.query('begin');
       const { rows } = await client.query<DueRow>(
@@ -98,6 +104,7 @@ export class OutboxQueue {
       failure = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(failure);
     }
   }
