@@ -8,17 +8,12 @@
  * acceptance and the record of it) is counted apart and allowed only as often as such faults ran.
  */
 import { randomUUID } from 'node:crypto';
-import type { SmtpSink } from '../test/helpers/smtp-sink.js';
-import { tokenFrom } from '../test/helpers/smtp-sink.js';
+import { DELETE_ACCOUNT, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../test/helpers/account-mutations.js';
+import { type SmtpSink, tokenFrom } from '../test/helpers/smtp-sink.js';
 import { sleep } from './processes.js';
-import { PASSWORD } from './scenarios.js';
+import { OPERATIONS, PASSWORD } from './scenarios.js';
 import type { SoakLoad } from './soak-load.js';
 
-const SIGN_UP = 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }';
-const REQUEST_RESET = 'mutation($email: String!) { requestPasswordReset(email: $email) }';
-const RESET = 'mutation($token: String!, $password: String!) { resetPassword(token: $token, newPassword: $password) }';
-const SIGN_IN = 'mutation($input: SignInInput!) { signIn(input: $input) { accessToken } }';
-const DELETE = 'mutation($password: String) { deleteAccount(password: $password) }';
 const NEW_PASSWORD = `${PASSWORD} anew`;
 /** How long a user waits for a mail before the ledger calls it lost. */
 const MAIL_WAIT_MS = 120_000;
@@ -94,9 +89,9 @@ export class SoakMail {
     // Not @soak.example: the session ledger counts those accounts as its own.
     const user: MailUser = { email: `forgetful-${this.run}-${this.users.length}@forgetful.example`, requested: null, reset: false, deleted: false };
     this.users.push(user);
-    const signedUp = await this.load.call('signUp', SIGN_UP, { input: { email: user.email, password: PASSWORD, nickname: 'Forgetful' } });
+    const signedUp = await this.load.call('signUp', OPERATIONS.signUp, { i: { email: user.email, password: PASSWORD, nickname: 'Forgetful' } });
     if (signedUp.outcome !== 'ok') return sleep(500);
-    const request = await this.load.call<{ requestPasswordReset: boolean }>('requestPasswordReset', REQUEST_RESET, { email: user.email });
+    const request = await this.load.call<{ requestPasswordReset: boolean }>('requestPasswordReset', REQUEST_PASSWORD_RESET, { email: user.email });
     if (request.data?.requestPasswordReset === true) user.requested = 'true';
     else if (['GATEWAY_DOWN', 'TIMEOUT'].includes(request.outcome)) user.requested = 'unknown';
     else return sleep(500);
@@ -105,7 +100,7 @@ export class SoakMail {
     const mail = this.sink.to(user.email)[0];
     if (!mail) return;
     for (let attempt = 0; attempt < 20 && !user.reset; attempt += 1) {
-      const reset = await this.load.call<{ resetPassword: boolean }>('resetPassword', RESET, { token: tokenFrom(mail, 'reset-password'), password: NEW_PASSWORD });
+      const reset = await this.load.call<{ resetPassword: boolean }>('resetPassword', RESET_PASSWORD, { token: tokenFrom(mail, 'reset-password'), password: NEW_PASSWORD });
       if (reset.data?.resetPassword === true) user.reset = true;
       else if (reset.outcome === 'INVALID_EMAIL_TOKEN') {
         // A retry after a lost answer finds its link used: the reset did happen.
@@ -124,10 +119,10 @@ export class SoakMail {
   /** Signs in with the new password (or the first) and deletes the account; nothing when neither signs in. */
   private async remove(user: MailUser): Promise<void> {
     for (const password of [NEW_PASSWORD, PASSWORD]) {
-      const signedIn = await this.load.call<{ signIn: { accessToken: string } }>('signIn', SIGN_IN, { input: { email: user.email, password } });
+      const signedIn = await this.load.call<{ signIn: { accessToken: string } }>('signIn', OPERATIONS.signIn, { i: { email: user.email, password } });
       if (!signedIn.data) continue;
       if (user.reset && password === PASSWORD) this.violations.push(`${user.email}: the old password still signs in after the reset`);
-      const deleted = await this.load.call<{ deleteAccount: boolean }>('deleteAccount', DELETE, { password }, signedIn.data.signIn.accessToken);
+      const deleted = await this.load.call<{ deleteAccount: boolean }>('deleteAccount', DELETE_ACCOUNT, { password }, signedIn.data.signIn.accessToken);
       user.deleted = deleted.data?.deleteAccount === true;
       return;
     }

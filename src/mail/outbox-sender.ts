@@ -123,7 +123,7 @@ export class OutboxSender {
  * One Message-ID per outbox row, the same on every attempt: should a mail go twice (a sender
  * killed between the SMTP server's acceptance and the record of it), mail systems see one message.
  */
-export function messageIdOf(mail: Pick<DueMail, 'id' | 'createdAt'>, from: string): string {
+function messageIdOf(mail: Pick<DueMail, 'id' | 'createdAt'>, from: string): string {
   const domain = /@([^>\s]+)>?$/.exec(from)?.[1] ?? 'localhost';
   return `<outbox-${mail.id}-${mail.createdAt.getTime()}@${domain}>`;
 }

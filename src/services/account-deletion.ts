@@ -1,9 +1,8 @@
-import { AuthError } from '../errors/auth-error.js';
 import type { AccountStore } from '../stores/account-store.js';
 import type { AccountMail } from './account-mail.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
-import { type Login, requireUser } from './login.js';
+import { type Login, signedInAccount } from './login.js';
 import type { Reauthentication } from './reauthentication.js';
 import type { Sessions } from './sessions.js';
 
@@ -23,9 +22,8 @@ export class AccountDeletion {
    * sign-up at once. Audit rows stay, naming the user by id only. A notice goes to the address.
    */
   async delete(login: Login, password: string | null, client: ClientInfo): Promise<boolean> {
-    const { userId } = requireUser(login);
-    const user = await this.accounts.users().findById(userId);
-    if (!user) throw new AuthError('UNAUTHENTICATED', { extras: { loginState: 'SESSION_REVOKED' } });
+    const { claims, user } = await signedInAccount(login, this.accounts.users());
+    const userId = claims.userId;
     await this.reauthentication.confirm(user, password, client);
     await this.accounts.transaction(async (writes) => {
       await writes.users.lockUser(userId);

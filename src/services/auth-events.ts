@@ -53,6 +53,14 @@ export class AuthEvents {
     this.observe(type, facts);
   }
 
+  /**
+   * For a limit's refusals (RateLimits' RefusalListener): the first of a window is recorded, the
+   * rest of a burst only counted, so a flood is one audit row per window.
+   */
+  refusals(type: AuthEventType, facts: AuthEventFacts): (firstInWindow: boolean) => void {
+    return (firstInWindow) => (firstInWindow ? this.record(type, facts) : this.count(type, facts));
+  }
+
   record(type: AuthEventType, facts: AuthEventFacts): void {
     const userId = facts.userId ?? null;
     const sessionId = facts.sessionId ?? null;

@@ -1,4 +1,4 @@
-import { AuthError, badInput } from '../errors/auth-error.js';
+import { badInput } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { AccountStore } from '../stores/account-store.js';
 import { UniqueConflict } from '../stores/store-failure.js';
@@ -6,7 +6,7 @@ import type { AccountMail } from './account-mail.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import { normalizeEmail } from './credential-policy.js';
-import { type Login, requireUser, viewerOf } from './login.js';
+import { type Login, signedInAccount, viewerOf } from './login.js';
 import type { OneTimeTokens, TokenPurpose } from './one-time-tokens.js';
 import type { RateLimits } from './rate-limits.js';
 import type { Reauthentication } from './reauthentication.js';
@@ -37,10 +37,9 @@ export class EmailChange {
    * and the answer tells nothing about that account. A new request replaces an earlier one.
    */
   async request(login: Login, rawNewEmail: string, password: string | null, client: ClientInfo): Promise<boolean> {
-    const { userId } = requireUser(login);
+    const { claims, user } = await signedInAccount(login, this.accounts.users());
+    const userId = claims.userId;
     const newEmail = normalizeEmail(rawNewEmail, 'newEmail');
-    const user = await this.accounts.users().findById(userId);
-    if (!user) throw new AuthError('UNAUTHENTICATED', { extras: { loginState: 'SESSION_REVOKED' } });
     await this.reauthentication.confirm(user, password, client);
     if (newEmail === user.email) throw badInput('newEmail', 'This is already the account\'s email address.');
     this.mail.checkCanMailLinks();

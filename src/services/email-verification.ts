@@ -1,4 +1,4 @@
-import { AuthError, badInput } from '../errors/auth-error.js';
+import { badInput } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { AccountStore, AccountWrites } from '../stores/account-store.js';
 import { UniqueConflict } from '../stores/store-failure.js';
@@ -6,7 +6,7 @@ import type { NewUser, StoredUser } from '../stores/user-repository.js';
 import type { AccountMail } from './account-mail.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
-import { type Login, requireUser, viewerOf } from './login.js';
+import { type Login, signedInAccount, viewerOf } from './login.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
 import type { RateLimits } from './rate-limits.js';
 
@@ -27,9 +27,8 @@ export class EmailVerification {
    * is reached (then nothing is sent).
    */
   async request(login: Login, client: ClientInfo): Promise<boolean> {
-    const { userId } = requireUser(login);
-    const user = await this.accounts.users().findById(userId);
-    if (!user) throw new AuthError('UNAUTHENTICATED', { extras: { loginState: 'SESSION_REVOKED' } });
+    const { claims, user } = await signedInAccount(login, this.accounts.users());
+    const userId = claims.userId;
     if (user.email !== null && user.emailVerified) return true;
     const email = user.email ?? user.providerEmails[0] ?? null;
     if (email === null) throw badInput('email', 'The account has no email address to verify.');

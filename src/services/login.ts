@@ -1,4 +1,5 @@
 import { AuthError } from '../errors/auth-error.js';
+import type { StoredUser, UserRepository } from '../stores/user-repository.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import type { Sessions } from './sessions.js';
 import type { UserProfiles } from './user-profiles.js';
@@ -34,6 +35,17 @@ export function requireUser(login: Login): AccessClaims {
   const state = loginStateOf(login);
   if (state !== LoginState.AUTHENTICATED) throw new AuthError('UNAUTHENTICATED', { extras: { loginState: state } });
   return login.claims!;
+}
+
+/**
+ * The signed-in caller and their account as stored now (a change reads it fresh, not a cached
+ * profile); UNAUTHENTICATED with SESSION_REVOKED when the account went meanwhile.
+ */
+export async function signedInAccount(login: Login, users: UserRepository): Promise<{ claims: AccessClaims; user: StoredUser }> {
+  const claims = requireUser(login);
+  const user = await users.findById(claims.userId);
+  if (!user) throw new AuthError('UNAUTHENTICATED', { extras: { loginState: LoginState.SESSION_REVOKED } });
+  return { claims, user };
 }
 
 /** The id of a caller with a live session, for privacy decisions (whose email to show); never throws. */

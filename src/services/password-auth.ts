@@ -68,11 +68,7 @@ export class PasswordAuth {
     const deviceId = this.deviceTokens.deviceOf(input.deviceToken ?? null, email);
     // Counted before any lookup or hashing: a refused attempt costs nothing. A burst of refusals
     // is one audit row per window, and a count in the metrics.
-    const attempt = await this.limits.signIn(email, client, deviceId, (firstInWindow) => {
-      const facts = { client, detail: { reason: 'rate_limited' } };
-      if (firstInWindow) this.events.record('sign_in_failed', facts);
-      else this.events.count('sign_in_failed', facts);
-    });
+    const attempt = await this.limits.signIn(email, client, deviceId, this.events.refusals('sign_in_failed', { client, detail: { reason: 'rate_limited' } }));
     const users = this.users();
     const user = await users.findByEmail(email);
     const matches = await this.passwords.matches(input.password, user?.passwordHash ?? null);

@@ -1,11 +1,10 @@
-import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { AccountStore } from '../stores/account-store.js';
 import type { AccountMail } from './account-mail.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import { checkNewPassword } from './credential-policy.js';
-import { type Login, requireUser } from './login.js';
+import { type Login, signedInAccount } from './login.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
 import type { SignedIn } from './password-auth.js';
 import type { Passwords } from './passwords.js';
@@ -33,10 +32,9 @@ export class PasswordChange {
    * after a credential change). A notice goes to the account's address.
    */
   async change(login: Login, currentPassword: string | null, newPassword: string, client: ClientInfo): Promise<SignedIn> {
-    const { userId, sessionId } = requireUser(login);
+    const { claims, user } = await signedInAccount(login, this.accounts.users());
     checkNewPassword(newPassword, 'newPassword');
-    const user = await this.accounts.users().findById(userId);
-    if (!user) throw new AuthError('UNAUTHENTICATED', { extras: { loginState: 'SESSION_REVOKED' } });
+    const { userId, sessionId } = claims;
     await this.reauthentication.confirm(user, currentPassword, client);
     const passwordHash = await this.passwords.hash(newPassword);
     await this.accounts.transaction(async (writes) => {

@@ -23,9 +23,7 @@ export class Reauthentication {
     if (user.passwordHash === null) return;
     if (password !== null) checkPasswordSize(password);
     const facts = { userId: user.id, client, detail: { reason: 'reauthentication' } };
-    const attempt = await this.limits.signIn(user.email ?? user.id, client, null, (firstInWindow) => {
-      if (firstInWindow) this.events.record('sign_in_failed', { ...facts, detail: { reason: 'rate_limited' } });
-    });
+    const attempt = await this.limits.signIn(user.email ?? user.id, client, null, this.events.refusals('sign_in_failed', { ...facts, detail: { reason: 'rate_limited' } }));
     if (password === null || !(await this.passwords.matches(password, user.passwordHash))) {
       await attempt.failed();
       this.events.record('sign_in_failed', facts);
