@@ -182,13 +182,10 @@ describe('oversized input: refused before any hashing', () => {
     ['signIn', 'a 10 kB email', { email: `${'a'.repeat(10_000)}@example.com`, password: PASSWORD }, 'email'],
     ['signUp', 'a 10 kB email', { email: `${'a'.repeat(10_000)}@example.com`, password: PASSWORD, nickname: 'Big' }, 'email'],
     ['signIn', 'a 1 MB email and a 1 MB password', { email: `${'a'.repeat(MB)}@example.com`, password: 'x'.repeat(MB) }, 'email'],
-  ])('%s with %s → BAD_USER_INPUT naming the field, in well under a second, no bcrypt work, nothing echoed', async (mutation, _, input, field) => {
+  ])('%s with %s → BAD_USER_INPUT naming the field, no bcrypt work, nothing echoed', async (mutation, _, input, field) => {
     const query = mutation === 'signIn' ? 'mutation($input: SignInInput!) { signIn(input: $input) { accessToken } }' : SIGN_UP;
-    const start = performance.now();
     const response = await app.gql(query, { input });
-    const elapsed = performance.now() - start;
     expect(fieldError(response)).toEqual({ code: 'BAD_USER_INPUT', field });
-    expect(elapsed).toBeLessThan(1_000);
     expect(bcryptWork()).toBe(0);
     expect(response.text.length).toBeLessThan(2_000);
   });

@@ -19,22 +19,17 @@ describe('refresh token checks (PostgreSQL sessions)', () => {
   });
   afterAll(() => app?.close());
 
-  it('a session rotated to generation 10,000,000, then bogus logouts (one, and aliased) → each answered in under 50 ms, nothing revoked', async () => {
+  it('a session rotated to generation 10,000,000, then bogus logouts (one, and aliased) and a bogus refresh → false, a validation error, INVALID_REFRESH_TOKEN; nothing revoked', async () => {
     const pair = await signUp(app);
     await app.sql('update sessions set generation = 10000000 where id = $1', [sessionIdOf(pair.refreshToken)]);
     const bogus = (n: number) => `${pair.refreshToken.slice(0, pair.refreshToken.lastIndexOf('.'))}.${String(n).padEnd(43, 'A')}`;
-    // Warm: the first call of a code path in a fresh process is not what is measured.
-    expect((await app.gql<{ logout: boolean }>(LOGOUT, { t: bogus(0) })).data?.logout).toBe(false);
-    let started = performance.now();
     expect((await app.gql<{ logout: boolean }>(LOGOUT, { t: bogus(1) })).data?.logout).toBe(false);
-    expect(performance.now() - started).toBeLessThan(50);
-    started = performance.now();
     const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: logout(refreshToken: "${bogus(i + 2)}")`).join(' ');
     expect(errorCode(await app.gql(`mutation { ${aliases} }`))).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(performance.now() - started).toBeLessThan(50);
-    // A bogus refresh searches at most the last 1,000 tokens (its cost is measured in the unit test below).
+    // A bogus refresh searches at most the last 1,000 tokens whatever the generation (proved in the unit tests below).
     expect(errorCode(await refresh(app, bogus(99)))).toBe('INVALID_REFRESH_TOKEN');
     expect(await loginState(app, pair.accessToken)).toBe('AUTHENTICATED');
+    expect((await refreshed(app, pair.refreshToken)).refreshToken).not.toBe(pair.refreshToken);
   });
 
   it('two aliased logout(refreshToken:) in one operation → a validation error before any resolver runs', async () => {
@@ -103,9 +98,8 @@ describe('presentedToken: how far back a replay is recognised', () => {
     expect(presentedToken(chain[0]!, session)).toBeNull();
   });
 
-  it('a forged generation of ten million costs no more than the last 1,000 steps', () => {
-    const started = performance.now();
+  it('a forged generation of ten million searches no further than the last 1,000 steps: the token 1,001 back stays unrecognised', () => {
     expect(presentedToken(chain[0]!, { ...session, generation: 10_000_000 })).toBeNull();
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(presentedToken(chain[1]!, { ...session, generation: 10_000_000 })).toBe('ancestor');
   });
 });
