@@ -19,6 +19,7 @@ const USAGE = `usage: npm run admin -- <command> [--json]
   disable-user <user>                   no sign-in, refresh or access token works; its sessions end
   enable-user <user>
   revoke-sessions <user>                ends every session of the user
+  reset-mfa <user>                      removes TOTP, recovery codes and passkeys; ends the sessions; mails the user
   sessions <user>                       the user's live sessions
   events <user> [--limit N]             the user's latest audit events (default 20)
   rotate-keys [--now]                   a new signing key (in JWKS now, signing in 5 min, or --now)
@@ -47,7 +48,7 @@ if (command === undefined || command === 'help') {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const needsUser = ['disable-user', 'enable-user', 'revoke-sessions', 'sessions', 'events'];
+const needsUser = ['disable-user', 'enable-user', 'revoke-sessions', 'reset-mfa', 'sessions', 'events'];
 if (!needsUser.includes(command) && !['create-user', 'rotate-keys'].includes(command)) usage(`unknown command: ${command}`);
 if (needsUser.includes(command) !== (who !== undefined) || extra.length > 0) usage(`${command}: wrong arguments`);
 const limit = values.limit === undefined ? 20 : Number(values.limit);
@@ -92,6 +93,11 @@ async function run(admin: Administration, name: string, user: string): Promise<A
     case 'revoke-sessions': {
       const { user: owner, sessionsEnded } = await admin.revokeSessions(user);
       return { text: `${sessionsEnded} session(s) of user ${owner.id} ended`, json: { id: owner.id, sessionsEnded } };
+    }
+    case 'reset-mfa': {
+      const { user: owner, ...reset } = await admin.resetMfa(user);
+      const what = `${reset.totpRemoved ? 'TOTP and recovery codes' : 'no TOTP'}, ${reset.passkeysRemoved} passkey(s) removed`;
+      return { text: `second factors of user ${owner.id} reset: ${what}; ${reset.sessionsEnded} session(s) ended`, json: { id: owner.id, ...reset } };
     }
     case 'sessions': {
       const { user: owner, sessions } = await admin.listSessions(user);

@@ -19,6 +19,7 @@ import { type AuthEventObserver, AuthEvents } from '../services/auth-events.js';
 import { DeviceTokens } from '../services/device-tokens.js';
 import { EmailChange } from '../services/email-change.js';
 import { EmailVerification } from '../services/email-verification.js';
+import { FactorCodes } from '../services/factor-codes.js';
 import { LoginCheck } from '../services/login.js';
 import { Logout } from '../services/logout.js';
 import { OAuthLogin } from '../services/oauth-login.js';
@@ -26,9 +27,12 @@ import { OneTimeTokens } from '../services/one-time-tokens.js';
 import { PasswordAuth } from '../services/password-auth.js';
 import { PasswordChange } from '../services/password-change.js';
 import { PasswordReset } from '../services/password-reset.js';
+import { Passkeys } from '../services/passkeys.js';
 import { Passwords } from '../services/passwords.js';
 import { RateLimits } from '../services/rate-limits.js';
 import { Reauthentication } from '../services/reauthentication.js';
+import { SecondFactor } from '../services/second-factor.js';
+import { SecondStep } from '../services/second-step.js';
 import { Sessions } from '../services/sessions.js';
 import { SigningKeyring } from '../services/signing-keyring.js';
 import { TokenRefresh } from '../services/token-refresh.js';
@@ -37,6 +41,7 @@ import { AccountStore } from '../stores/account-store.js';
 import { OutboxQueue } from '../stores/outbox-queue.js';
 import { AuditTrail } from '../stores/audit-trail.js';
 import type { ChangeFeed } from '../stores/change-feed.js';
+import { type ChallengeStore, PostgresChallengeStore, RedisChallengeStore } from '../stores/challenge-store.js';
 import { PostgresOAuthStateStore, RedisOAuthStateStore } from '../stores/oauth-state-store.js';
 import { PostgresChangeFeed } from '../stores/postgres-change-feed.js';
 import { PostgresSessionStore } from '../stores/postgres-session-store.js';
@@ -76,6 +81,9 @@ export interface Core {
   passwordChange: PasswordChange;
   emailChange: EmailChange;
   accountDeletion: AccountDeletion;
+  secondFactor: SecondFactor;
+  secondStep: SecondStep;
+  passkeys: Passkeys;
 }
 
 /** How often each gateway's sender looks at the outbox when no commit woke it. */
@@ -132,6 +140,7 @@ export async function openCore(
   const passwords = new Passwords(config.bcryptCost);
   const deviceTokens = new DeviceTokens(sealer.derive('device tokens'), clock);
   const oauthStates = redis ? new RedisOAuthStateStore(redis, config.redisKeyPrefix) : new PostgresOAuthStateStore(orm);
+  const challenges: ChallengeStore = redis ? new RedisChallengeStore(redis, config.redisKeyPrefix) : new PostgresChallengeStore(orm);
 
   const outboxQueue = new OutboxQueue(databaseUrl);
   closers.push(() => outboxQueue.close());
@@ -140,7 +149,10 @@ export async function openCore(
   const mailSender = mailer && new OutboxSender(outboxQueue, mailer, auditTrail, logger, observeMail, { from: config.mail.from, pollMs: MAIL_POLL_MS });
   const mail = new AccountMail(new MailTemplates(config.mail.templatesDir), { mail: config.mail, isProduction: config.isProduction, queued: () => mailSender?.wake() });
   const tokens = new OneTimeTokens(config.mail.tokenTtls, events, clock);
-  const reauthentication = new Reauthentication(passwords, limits, events);
+  const codes = new FactorCodes(accounts, sealer, limits, events, clock);
+  const reauthentication = new Reauthentication(passwords, limits, events, codes);
+  const secondStep = new SecondStep(accounts, challenges, codes, sessions, events, clock);
+  const secondFactor = new SecondFactor(accounts, sealer, mail, reauthentication, codes, sessions, events, config.secondFactor, clock);
   const emailVerification = new EmailVerification(accounts, tokens, mail, limits, events, clock);
   return {
     databaseUrl,
@@ -155,11 +167,11 @@ export async function openCore(
     sessions,
     profiles,
     loginCheck: new LoginCheck(accessTokens, sessions, profiles),
-    passwordAuth: new PasswordAuth(users, passwords, sessions, limits, events, deviceTokens, clock, config.mail.requireEmailVerification ? emailVerification : null),
-    oauthLogin: new OAuthLogin(users, configuredProviders(config.oauth), oauthStates, sessions, limits, events, config.oauth, clock),
+    passwordAuth: new PasswordAuth(users, passwords, sessions, limits, events, deviceTokens, secondStep, clock, config.mail.requireEmailVerification ? emailVerification : null),
+    oauthLogin: new OAuthLogin(users, configuredProviders(config.oauth), oauthStates, sessions, limits, events, secondStep, config.oauth, clock),
     tokenRefresh: new TokenRefresh(sessions, profiles, limits),
     logout: new Logout(sessions, limits, events),
-    administration: new Administration(users, sessions, passwords, signingKeys, events, auditTrail, config, clock),
+    administration: new Administration(users, sessions, passwords, signingKeys, events, auditTrail, secondFactor, config, clock),
     accounts,
     outboxQueue,
     mailSender,
@@ -168,6 +180,9 @@ export async function openCore(
     passwordChange: new PasswordChange(accounts, tokens, mail, passwords, reauthentication, sessions, events, clock),
     emailChange: new EmailChange(accounts, tokens, mail, reauthentication, sessions, limits, events, clock),
     accountDeletion: new AccountDeletion(accounts, mail, reauthentication, sessions, events),
+    secondFactor,
+    secondStep,
+    passkeys: new Passkeys(accounts, challenges, mail, reauthentication, sessions, limits, events, config.secondFactor, clock),
   };
 }
 

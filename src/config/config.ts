@@ -4,6 +4,7 @@ import { parseEs256PrivateKey } from './es256-key.js';
 import { type RateLimitConfig, readRateLimits } from './limits-config.js';
 import { type MailConfig, readMailConfig } from './mail-config.js';
 import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
+import { readSecondFactorConfig, type SecondFactorConfig } from './second-factor-config.js';
 import { boolean, integer, positiveDuration, type Reader, url } from './parsers.js';
 
 export type Environment = Record<string, string | undefined>;
@@ -42,6 +43,7 @@ export interface Config {
   readonly oauth: OAuthConfig;
   readonly rateLimits: RateLimitConfig;
   readonly mail: MailConfig;
+  readonly secondFactor: SecondFactorConfig;
   /** Proxies in front that append to X-Forwarded-For; 0: the socket address is the client. */
   readonly trustedProxies: number;
   /** KEY_ENCRYPTION_KEY(_FILE): 32 bytes that seal private keys at rest; null: one generated under dataDir. */
@@ -90,6 +92,7 @@ export function loadConfig(env: Environment): Config {
   const nodeEnv = env.NODE_ENV?.trim() || 'development';
   const isProduction = nodeEnv === 'production';
 
+  const mail = readMailConfig(read);
   const config: Config = {
     nodeEnv,
     nodeEnvDefaulted: !env.NODE_ENV?.trim(),
@@ -115,7 +118,8 @@ export function loadConfig(env: Environment): Config {
     bcryptCost: read('BCRYPT_COST', 12, (raw) => integer(raw, 4, 31)),
     oauth: readOAuthConfig(read, (line) => problems.push(line)),
     rateLimits: readRateLimits(read),
-    mail: readMailConfig(read),
+    mail,
+    secondFactor: readSecondFactorConfig(read, mail.appUrl),
     trustedProxies: read('TRUST_PROXY', 0, proxyHops),
     keyEncryptionKey: readKeyEncryptionKey(env, problems),
     maxEntityRepresentations: read('MAX_ENTITY_REPRESENTATIONS', 100, (raw) => integer(raw, 1, 10_000)),

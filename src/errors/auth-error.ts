@@ -11,6 +11,8 @@ export interface AuthErrorExtras {
   retryAfter?: number;
   /** OAUTH_PROVIDER_ERROR: the provider's own error code. */
   providerError?: string;
+  /** MFA_REQUIRED: the challenge that completeMfa answers. */
+  mfaChallenge?: { id: string; expiresIn: number; methods: string[] };
 }
 
 /**

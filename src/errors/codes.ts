@@ -17,6 +17,10 @@ export const ERROR_MESSAGES = {
   INVALID_EMAIL_TOKEN: 'The link is not valid: it may have expired or been used already.',
   EMAIL_NOT_VERIFIED: 'The email address has not been verified yet; follow the link we mailed.',
   MAIL_NOT_CONFIGURED: 'This server cannot send mail (no SMTP_URL).',
+  MFA_REQUIRED: 'A second factor is needed: complete the sign-in with a code (completeMfa).',
+  INVALID_MFA_CODE: 'The code is not valid.',
+  INVALID_MFA_CHALLENGE: 'The sign-in challenge is not valid: it may have expired, been used, or had too many wrong codes.',
+  INVALID_PASSKEY_CHALLENGE: 'The passkey challenge is not valid: it may have expired or been used. Start again.',
   INTERNAL_SERVER_ERROR: 'Internal server error.',
 } as const;
 

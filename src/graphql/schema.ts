@@ -13,6 +13,9 @@ import type { OAuthLogin } from '../services/oauth-login.js';
 import type { PasswordAuth } from '../services/password-auth.js';
 import type { PasswordChange } from '../services/password-change.js';
 import type { PasswordReset } from '../services/password-reset.js';
+import type { Passkeys } from '../services/passkeys.js';
+import type { SecondFactor } from '../services/second-factor.js';
+import type { SecondStep } from '../services/second-step.js';
 import type { Sessions } from '../services/sessions.js';
 import type { TokenRefresh } from '../services/token-refresh.js';
 import type { UserProfile } from '../services/user-profile.js';
@@ -21,13 +24,15 @@ import type { GatewayContext } from './context/context.js';
 import { AccountResolver } from './resolvers/account-resolver.js';
 import { EmailAccountResolver } from './resolvers/email-account-resolver.js';
 import { OAuthResolver } from './resolvers/oauth-resolver.js';
+import { SecondFactorResolver } from './resolvers/second-factor-resolver.js';
 import { SessionResolver } from './resolvers/session-resolver.js';
 import { DateTimeScalar } from './types/date-time.js';
-// Registers the enums (OAuthProvider, LoginState) before any schema is built.
+// Registers the enums (OAuthProvider, LoginState, MfaMethod) before any schema is built.
 import './types/enums.js';
+import './types/second-factor-types.js';
 import { toUserView } from './types/mappers.js';
 
-const RESOLVER_CLASSES = [AccountResolver, EmailAccountResolver, OAuthResolver, SessionResolver] as const;
+const RESOLVER_CLASSES = [AccountResolver, EmailAccountResolver, OAuthResolver, SessionResolver, SecondFactorResolver] as const;
 
 /** The services the API calls: the resolvers get them by constructor. */
 export interface ApiServices {
@@ -42,6 +47,9 @@ export interface ApiServices {
   passwordChange: PasswordChange;
   emailChange: EmailChange;
   accountDeletion: AccountDeletion;
+  secondFactor: SecondFactor;
+  secondStep: SecondStep;
+  passkeys: Passkeys;
 }
 
 // Federation 2.5: `@authenticated` and `@requiresScopes` let a router enforce access before a
@@ -89,6 +97,7 @@ export async function buildGatewaySchema(services: ApiServices, options: { maxRe
     [EmailAccountResolver, new EmailAccountResolver(services.emailVerification, services.passwordReset, services.passwordChange, services.emailChange, services.accountDeletion)],
     [OAuthResolver, new OAuthResolver(services.oauthLogin)],
     [SessionResolver, new SessionResolver(services.sessions, services.tokenRefresh, services.logout)],
+    [SecondFactorResolver, new SecondFactorResolver(services.secondFactor, services.secondStep, services.passkeys)],
   ]);
   const typeSchema = await buildTypeSchema({ get: (resolverClass) => instances.get(resolverClass) });
   const typeResolvers = withoutPlainFieldResolvers(typeSchema, createResolversMap(typeSchema));

@@ -79,4 +79,44 @@ export const BUILTIN_TEMPLATES: Record<MailPurpose, Record<MailLocale, MailText>
       paragraphs: ['{{email}} 계정과 개인 정보가 삭제되었습니다. 이 주소로 새 계정을 만들 수 있습니다.'],
     },
   },
+  mfa_enabled: {
+    en: {
+      subject: 'Two-step sign-in is on',
+      paragraphs: ['An authenticator app was added to the account for {{email}}: signing in now asks for its code, and every other session was signed out.', 'If this was not you, reset your password at once: {{appUrl}}'],
+    },
+    ko: {
+      subject: '2단계 로그인이 켜졌습니다',
+      paragraphs: ['{{email}} 계정에 인증 앱이 추가되었습니다. 이제 로그인할 때 인증 코드를 묻고, 다른 모든 세션은 로그아웃되었습니다.', '본인이 아니라면 즉시 비밀번호를 재설정하세요: {{appUrl}}'],
+    },
+  },
+  mfa_disabled: {
+    en: {
+      subject: 'Two-step sign-in is off',
+      paragraphs: ['The authenticator app of the account for {{email}} was removed, with its recovery codes: signing in no longer asks for a code.', 'If this was not you, reset your password at once: {{appUrl}}'],
+    },
+    ko: {
+      subject: '2단계 로그인이 꺼졌습니다',
+      paragraphs: ['{{email}} 계정의 인증 앱과 복구 코드가 삭제되었습니다. 이제 로그인할 때 인증 코드를 묻지 않습니다.', '본인이 아니라면 즉시 비밀번호를 재설정하세요: {{appUrl}}'],
+    },
+  },
+  mfa_reset: {
+    en: {
+      subject: 'Your second factors were removed',
+      paragraphs: ['At your request, an administrator removed the authenticator app, recovery codes and passkeys of the account for {{email}}, and signed out every session.', 'Sign in with your password and set up two-step sign-in again: {{appUrl}}'],
+    },
+    ko: {
+      subject: '2단계 인증 수단이 삭제되었습니다',
+      paragraphs: ['요청에 따라 관리자가 {{email}} 계정의 인증 앱, 복구 코드, 패스키를 삭제하고 모든 세션을 로그아웃했습니다.', '비밀번호로 로그인한 뒤 2단계 로그인을 다시 설정하세요: {{appUrl}}'],
+    },
+  },
+  passkey_added: {
+    en: {
+      subject: 'A passkey was added to your account',
+      paragraphs: ['A passkey was added to the account for {{email}}: it can now sign in without a password.', 'If this was not you, remove it and reset your password at once: {{appUrl}}'],
+    },
+    ko: {
+      subject: '계정에 패스키가 추가되었습니다',
+      paragraphs: ['{{email}} 계정에 패스키가 추가되었습니다. 이제 비밀번호 없이 로그인할 수 있습니다.', '본인이 아니라면 즉시 패스키를 삭제하고 비밀번호를 재설정하세요: {{appUrl}}'],
+    },
+  },
 };

@@ -33,6 +33,7 @@ export class OutboxSender {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  private started = false;
   private failing = false;
 
   constructor(
@@ -45,12 +46,16 @@ export class OutboxSender {
   ) {}
 
   start(): void {
+    this.started = true;
     this.wake();
   }
 
-  /** Look at the outbox now (something was queued); at most one pass runs at a time. */
+  /**
+   * Look at the outbox now (something was queued); at most one pass runs at a time. Before start
+   * it does nothing: an admin command queues mail for the gateways' senders and sends none itself.
+   */
   wake(): void {
-    if (this.closed) return;
+    if (this.closed || !this.started) return;
     if (this.running) {
       this.again = true;
       return;

@@ -2,12 +2,23 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../infra/clock.js';
+import type { SessionRecord } from '../stores/session-store.js';
 import type { SigningKeyring } from './signing-keyring.js';
 import { SIGNING_ALGORITHM, type PublicJwk } from './signing-keys.js';
 
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** How far another instance's clock may run ahead before its `iat` looks forged. */
 const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * How a user authenticated, as RFC 8176 names it: `pwd` a password, `otp` a TOTP or recovery
+ * code, `hwk`/`swk` a device-bound or synced passkey, `mfa` two factors. `fed` (not in RFC 8176)
+ * is a sign-in through an OAuth provider.
+ */
+export type AuthMethod = 'pwd' | 'fed' | 'otp' | 'hwk' | 'swk' | 'mfa';
+
+/** The scope a session that passed a second factor carries, for a router's `@requiresScopes`. */
+export const MFA_SCOPE = 'mfa';
 
 /** What a verified access token says. */
 export interface AccessClaims {
@@ -51,16 +62,19 @@ export class AccessTokens {
     return { keys: this.keys.jwks() };
   }
 
-  issue(userId: string, sessionId: string): IssuedAccessToken {
+  /** A token for a session: its `amr`, `auth_time` and (after a second factor) the `mfa` scope come from the session. */
+  issue(session: Pick<SessionRecord, 'userId' | 'id' | 'amr' | 'authTime'>): IssuedAccessToken {
     const iat = Math.floor(this.clock.now() / 1000);
     const expiresIn = Math.floor(this.config.accessTokenTtlMs / 1000);
     const payload = {
       iss: this.config.jwtIssuer,
       aud: this.config.jwtAudience,
-      sub: userId,
-      sid: sessionId,
+      sub: session.userId,
+      sid: session.id,
       jti: randomUUID(),
-      scope: this.config.accessTokenScope,
+      scope: session.amr.includes('mfa') ? `${this.config.accessTokenScope} ${MFA_SCOPE}` : this.config.accessTokenScope,
+      amr: session.amr,
+      auth_time: Math.floor(session.authTime / 1000),
       iat,
       exp: iat + expiresIn,
     };

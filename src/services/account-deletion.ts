@@ -17,14 +17,14 @@ export class AccountDeletion {
   ) {}
 
   /**
-   * Needs the password when the account has one. Every session ends and the user's row goes, with
+   * Needs the password when the account has one, and a code when MFA is on. Every session ends and the user's row goes, with
    * its email, nickname, password, provider links and tokens; the email is free for a new
    * sign-up at once. Audit rows stay, naming the user by id only. A notice goes to the address.
    */
-  async delete(login: Login, password: string | null, client: ClientInfo): Promise<boolean> {
+  async delete(login: Login, proof: { password: string | null; code: string | null }, client: ClientInfo): Promise<boolean> {
     const { claims, user } = await signedInAccount(login, this.accounts.users());
     const userId = claims.userId;
-    await this.reauthentication.confirm(user, password, client);
+    await this.reauthentication.confirm(user, proof, client);
     await this.accounts.transaction(async (writes) => {
       await writes.users.lockUser(userId);
       await this.sessions.endAll(userId);

@@ -5,6 +5,7 @@ import type { StoredUser, UserRepository } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
 import { checkNewPassword, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
+import type { SecondFactor } from './second-factor.js';
 import type { DeviceSession } from './device-session.js';
 import type { Sessions } from './sessions.js';
 import { KEY_PUBLISH_AHEAD_MS } from './signing-keyring.js';
@@ -36,6 +37,7 @@ export class Administration {
     private readonly signingKeys: SigningKeyStore,
     private readonly events: AuthEvents,
     private readonly trail: AuditTrail,
+    private readonly secondFactor: SecondFactor,
     private readonly policy: { accessTokenTtlMs: number; jwtPrivateKeyPem: string | null },
     private readonly clock: Clock,
   ) {}
@@ -75,6 +77,13 @@ export class Administration {
     const sessionsEnded = await this.sessions.endAll(user.id);
     this.events.record('sessions_revoked', { userId: user.id, detail: { ...ACTOR, sessionsEnded } });
     return { user: profileOf(user), sessionsEnded };
+  }
+
+  /** For a user who lost their authenticator: TOTP, recovery codes and passkeys go, sessions end, a mail tells them. */
+  async resetMfa(who: string): Promise<{ user: UserProfile; totpRemoved: boolean; passkeysRemoved: number; sessionsEnded: number }> {
+    const user = await this.find(this.users(), who);
+    const reset = await this.secondFactor.reset(user, ACTOR.by);
+    return { user: profileOf({ ...user, mfaEnabled: false }), ...reset };
   }
 
   async listSessions(who: string): Promise<{ user: UserProfile; sessions: DeviceSession[] }> {

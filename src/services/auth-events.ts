@@ -26,7 +26,17 @@ export type AuthEventType =
   | 'email_change_confirmed'
   | 'email_changed'
   | 'account_deleted'
-  | 'email_token_failed';
+  | 'email_token_failed'
+  | 'mfa_enrollment_started'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'mfa_reset'
+  | 'mfa_challenged'
+  | 'mfa_code_failed'
+  | 'recovery_code_used'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_sign_in';
 
 export interface AuthEventFacts {
   userId?: string | null;

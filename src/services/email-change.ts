@@ -36,11 +36,11 @@ export class EmailChange {
    * like any other and is shown as pending, but no link goes to it, so the change never completes
    * and the answer tells nothing about that account. A new request replaces an earlier one.
    */
-  async request(login: Login, rawNewEmail: string, password: string | null, client: ClientInfo): Promise<boolean> {
+  async request(login: Login, rawNewEmail: string, proof: { password: string | null; code: string | null }, client: ClientInfo): Promise<boolean> {
     const { claims, user } = await signedInAccount(login, this.accounts.users());
     const userId = claims.userId;
     const newEmail = normalizeEmail(rawNewEmail, 'newEmail');
-    await this.reauthentication.confirm(user, password, client);
+    await this.reauthentication.confirm(user, proof, client);
     if (newEmail === user.email) throw badInput('newEmail', 'This is already the account\'s email address.');
     this.mail.checkCanMailLinks();
     await this.limits.mailRequest(client);

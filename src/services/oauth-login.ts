@@ -7,10 +7,11 @@ import type { OAuthStateStore } from '../stores/oauth-state-store.js';
 import { UniqueConflict } from '../stores/store-failure.js';
 import type { ProviderAccount, StoredUser, UserRepository } from '../stores/user-repository.js';
 import { NICKNAME_MAX_LENGTH, normalizeEmail, normalizeNickname } from './credential-policy.js';
-import type { SignedIn } from './password-auth.js';
+import type { SignedIn } from './signed-in.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import type { RateLimits } from './rate-limits.js';
+import type { SecondStep } from './second-step.js';
 import type { Sessions } from './sessions.js';
 import { profileOf } from './user-profile.js';
 
@@ -46,6 +47,7 @@ export class OAuthLogin {
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
     private readonly events: AuthEvents,
+    private readonly secondStep: SecondStep,
     private readonly config: OAuthConfig,
     private readonly clock: Clock,
   ) {}
@@ -100,8 +102,10 @@ export class OAuthLogin {
     const { user, isNewUser, linkedByEmail } = await this.userFor(users, input.provider, profile);
     const detail = { provider: input.provider };
     if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
+    // With MFA on, the provider's word is the first step only.
+    if (user.mfaEnabled && user.disabledAt === null) await this.secondStep.challenge(user, ['fed'], client);
     try {
-      const tokens = await this.sessions.startWhileEnabled(user, client, () => users.isEnabled(user.id));
+      const tokens = await this.sessions.startWhileEnabled(user, client, ['fed'], () => users.isEnabled(user.id));
       if (!tokens) {
         this.events.record('sign_in_failed', { userId: user.id, client, detail: { ...detail, reason: 'disabled' } });
         throw new AuthError('ACCOUNT_DISABLED');

@@ -8,17 +8,11 @@ import type { EmailVerification } from './email-verification.js';
 import { checkNewPassword, checkPasswordSize, normalizeEmail, normalizeNickname } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
+import type { SecondStep } from './second-step.js';
 import type { Sessions } from './sessions.js';
-import type { TokenPair } from './token-pair.js';
-import { profileOf, type UserProfile } from './user-profile.js';
+import type { SignedIn } from './signed-in.js';
+import { profileOf } from './user-profile.js';
 
-export interface SignedIn {
-  user: UserProfile;
-  tokens: TokenPair;
-  isNewUser: boolean;
-  /** signIn's device token for this client (see DeviceTokens). */
-  deviceToken?: string;
-}
 
 /** Email + password sign-up and sign-in. */
 export class PasswordAuth {
@@ -30,6 +24,7 @@ export class PasswordAuth {
     private readonly limits: RateLimits,
     private readonly events: AuthEvents,
     private readonly deviceTokens: DeviceTokens,
+    private readonly secondStep: SecondStep,
     private readonly clock: Clock,
     /** Set when REQUIRE_EMAIL_VERIFICATION holds password accounts back until their email is verified. */
     private readonly requiredVerification: EmailVerification | null = null,
@@ -51,7 +46,7 @@ export class PasswordAuth {
     }
     const user = await users.create({ email, passwordHash, nickname }, new Date(this.clock.now()));
     try {
-      const tokens = await this.sessions.start(user.id, client);
+      const tokens = await this.sessions.start(user.id, client, ['pwd']);
       this.events.record('sign_up', { userId: user.id, sessionId: tokens.sessionId, client });
       return { user: profileOf(user), tokens, isNewUser: true };
     } catch (error) {
@@ -83,13 +78,15 @@ export class PasswordAuth {
       this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: 'email_not_verified' } });
       throw new AuthError('EMAIL_NOT_VERIFIED');
     }
+    // With MFA on, the right password earns a challenge, not a session.
+    if (user.mfaEnabled && user.disabledAt === null) await this.secondStep.challenge(user, ['pwd'], client);
     const passwordHash = await this.upgradedHash(users, user.id, user.passwordHash!, input.password);
     // The password was checked against the hash read before bcrypt ran. If it changed or went
     // meanwhile (a verified social login took the account over, say), whoever removed it ended
     // the sessions there were, under the user's lock; asking again, under that lock, once this
     // session exists ends this one too.
     const standing: { now: SignInStanding } = { now: 'ok' };
-    const tokens = await this.sessions.startWhileEnabled(user, client, async () => (standing.now = await users.signInStanding(user.id, passwordHash)) === 'ok');
+    const tokens = await this.sessions.startWhileEnabled(user, client, ['pwd'], async () => (standing.now = await users.signInStanding(user.id, passwordHash)) === 'ok');
     if (!tokens) {
       const disabled = user.disabledAt !== null || standing.now === 'disabled';
       this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: disabled ? 'disabled' : 'password_changed' } });

@@ -6,7 +6,7 @@ import type { ClientInfo } from './client-info.js';
 import { checkNewPassword } from './credential-policy.js';
 import { type Login, signedInAccount } from './login.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
-import type { SignedIn } from './password-auth.js';
+import type { SignedIn } from './signed-in.js';
 import type { Passwords } from './passwords.js';
 import type { Reauthentication } from './reauthentication.js';
 import type { Sessions } from './sessions.js';
@@ -26,16 +26,16 @@ export class PasswordChange {
   ) {}
 
   /**
-   * Needs the current password when there is one. Every session of the user ends, this one
+   * Needs the current password when there is one, and a code when MFA is on. Every session of the user ends, this one
    * included, before the change commits; the answer is a fresh pair in a new session for this
    * client, so nothing issued under the old password stays usable (OWASP: renew the session
    * after a credential change). A notice goes to the account's address.
    */
-  async change(login: Login, currentPassword: string | null, newPassword: string, client: ClientInfo): Promise<SignedIn> {
+  async change(login: Login, proof: { currentPassword: string | null; code: string | null }, newPassword: string, client: ClientInfo): Promise<SignedIn> {
     const { claims, user } = await signedInAccount(login, this.accounts.users());
     checkNewPassword(newPassword, 'newPassword');
     const { userId, sessionId } = claims;
-    await this.reauthentication.confirm(user, currentPassword, client);
+    await this.reauthentication.confirm(user, { password: proof.currentPassword, code: proof.code }, client);
     const passwordHash = await this.passwords.hash(newPassword);
     await this.accounts.transaction(async (writes) => {
       await writes.users.lockUser(userId);

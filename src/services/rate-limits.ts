@@ -16,7 +16,7 @@ export type RefusalListener = (firstInWindow: boolean) => void;
 
 const FIRST_LOCK_MS = 60_000;
 
-type AddressLimit = 'refresh' | 'signUp' | 'oauth' | 'logout' | 'mail';
+type AddressLimit = 'refresh' | 'signUp' | 'oauth' | 'logout' | 'mail' | 'passkey';
 
 /** Mails with a link to one address and purpose: one a minute, five an hour. */
 const MAIL_PER_MINUTE = 1;
@@ -55,6 +55,8 @@ export class RateLimits {
       // Logout by refresh token checks a credential too: it spends the refresh budget's size in its own.
       logout: budget('logout-address', config.refreshPerAddress),
       mail: budget('mail-address', config.mailPerAddress),
+      // Each passkey sign-in stores a challenge, and may end in a failed sign-in: the sign-in budget's size.
+      passkey: budget('passkey-address', config.signInPerAddress),
     };
     this.mailsPerMinute = counters.counter('mail-to-minute', 60_000);
     this.mailsPerHour = counters.counter('mail-to-hour', 3_600_000);
@@ -102,6 +104,11 @@ export class RateLimits {
   /** OAuth logins and authorization URLs (each stores a state) share one budget. */
   oauth(client: ClientInfo): Promise<void> {
     return this.count('oauth', client);
+  }
+
+  /** A passkey sign-in started (it stores a challenge). */
+  passkeySignIn(client: ClientInfo): Promise<void> {
+    return this.count('passkey', client);
   }
 
   /** A request that would mail a link: counted against the client address (RATE_LIMITED when spent). */

@@ -2,6 +2,7 @@ import { AuthError } from '../errors/auth-error.js';
 import type { StoredUser } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
+import type { FactorCodes } from './factor-codes.js';
 import { checkPasswordSize } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
@@ -9,17 +10,26 @@ import type { RateLimits } from './rate-limits.js';
 /**
  * Asking a signed-in user for their password again before a change that matters (ASVS V6.2): a
  * missing or wrong one is INVALID_CREDENTIALS and counts like a failed sign-in, so a stolen
- * access token cannot be used to guess it.
+ * access token cannot be used to guess it. With MFA on, a code is asked for too.
  */
 export class Reauthentication {
   constructor(
     private readonly passwords: Passwords,
     private readonly limits: RateLimits,
     private readonly events: AuthEvents,
+    private readonly codes: FactorCodes,
   ) {}
 
-  /** Passes when the account has no password, or `password` is it. */
-  async confirm(user: StoredUser, password: string | null, client: ClientInfo): Promise<void> {
+  /**
+   * Passes when `password` is the account's (or it has none) and, with MFA on, `code` is a valid
+   * TOTP or recovery code (INVALID_MFA_CODE otherwise).
+   */
+  async confirm(user: StoredUser, proof: { password: string | null; code?: string | null }, client: ClientInfo): Promise<void> {
+    await this.confirmPassword(user, proof.password, client);
+    await this.codes.require(user, proof.code ?? null, client);
+  }
+
+  private async confirmPassword(user: StoredUser, password: string | null, client: ClientInfo): Promise<void> {
     if (user.passwordHash === null) return;
     if (password !== null) checkPasswordSize(password);
     const facts = { userId: user.id, client, detail: { reason: 'reauthentication' } };

@@ -5,7 +5,7 @@ import type { Clock } from '../infra/clock.js';
 import { constantTimeEqual, randomSecret } from '../infra/random.js';
 import type { ChangeListener } from '../stores/change-feed.js';
 import type { SessionRecord, SessionRef, SessionStore } from '../stores/session-store.js';
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessTokens, AuthMethod } from './access-tokens.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import type { DeviceSession } from './device-session.js';
@@ -49,7 +49,8 @@ export class Sessions {
     };
   }
 
-  async start(userId: string, client: ClientInfo): Promise<TokenPair> {
+  /** A new session for a user who just authenticated by `amr` (see access-tokens.ts: AuthMethod). */
+  async start(userId: string, client: ClientInfo, amr: readonly AuthMethod[]): Promise<TokenPair> {
     const now = this.clock.now();
     const id = randomUUID();
     const refreshToken = newRefreshToken({ userId, id });
@@ -61,6 +62,8 @@ export class Sessions {
       rotatedAt: null,
       generation: 0,
       rotationKey: randomSecret(32),
+      amr: [...amr],
+      authTime: now,
       createdAt: now,
       lastUsedAt: now,
       expiresAt: now + this.policy.refreshTokenTtlMs,
@@ -77,9 +80,9 @@ export class Sessions {
    * `stillEnabled` once this session exists closes the gap: a session made before the flag is
    * ended by disable-user, one made after it is ended here.
    */
-  async startWhileEnabled(user: { id: string; disabledAt: Date | null }, client: ClientInfo, stillEnabled: () => Promise<boolean>): Promise<TokenPair | null> {
+  async startWhileEnabled(user: { id: string; disabledAt: Date | null }, client: ClientInfo, amr: readonly AuthMethod[], stillEnabled: () => Promise<boolean>): Promise<TokenPair | null> {
     if (user.disabledAt !== null) return null;
-    const tokens = await this.start(user.id, client);
+    const tokens = await this.start(user.id, client, amr);
     if (await stillEnabled()) return tokens;
     await this.end({ userId: user.id, id: tokens.sessionId });
     return null;
@@ -230,7 +233,7 @@ export class Sessions {
   }
 
   private pairFor(session: SessionRecord, refreshToken: string, now: number): TokenPair {
-    const access = this.accessTokens.issue(session.userId, session.id);
+    const access = this.accessTokens.issue(session);
     return {
       userId: session.userId,
       sessionId: session.id,

@@ -11,6 +11,8 @@ export interface UserProfile {
   hasPassword: boolean;
   /** An email change awaiting confirmation or, for an account without an email, a provider's unverified one. */
   pendingEmail: string | null;
+  /** A second factor is on. */
+  mfaEnabled: boolean;
   /** An operator disabled the account: it may not sign in or refresh. */
   disabled: boolean;
   createdAt: Date;
@@ -25,6 +27,7 @@ export function profileOf(user: StoredUser): UserProfile {
     providers: user.providers,
     hasPassword: user.passwordHash !== null,
     pendingEmail: user.pendingEmail ?? (user.email === null ? (user.providerEmails[0] ?? null) : null),
+    mfaEnabled: user.mfaEnabled,
     disabled: user.disabledAt !== null,
     createdAt: user.createdAt,
   };

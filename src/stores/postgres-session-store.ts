@@ -23,6 +23,8 @@ export class PostgresSessionStore implements SessionStore {
         await tx.insert(StoredSession, {
           ...fields,
           user: userId,
+          amr: session.amr.join(' '),
+          authTime: new Date(session.authTime),
           rotatedAt: date(session.rotatedAt),
           createdAt: new Date(session.createdAt),
           lastUsedAt: new Date(session.lastUsedAt),
@@ -123,6 +125,10 @@ export class PostgresSessionStore implements SessionStore {
 }
 
 
+function wordsOf(text: string): string[] {
+  return text === '' ? [] : text.split(' ');
+}
+
 function date(ms: number | null): Date | null {
   return ms === null ? null : new Date(ms);
 }
@@ -136,6 +142,8 @@ function toRecord(row: StoredSession): SessionRecord {
     rotatedAt: row.rotatedAt?.getTime() ?? null,
     generation: row.generation,
     rotationKey: row.rotationKey,
+    amr: wordsOf(row.amr),
+    authTime: (row.authTime ?? row.createdAt).getTime(),
     createdAt: row.createdAt.getTime(),
     lastUsedAt: row.lastUsedAt.getTime(),
     expiresAt: row.expiresAt.getTime(),

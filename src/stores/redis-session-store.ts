@@ -104,7 +104,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   create(session: SessionRecord, retention: Retention): Promise<string[]> {
-    const fields = Object.entries(session).flatMap(([name, value]) => (value === null || name === 'id' ? [] : [name, String(value)]));
+    const fields = Object.entries({ ...session, amr: session.amr.join(' ') }).flatMap(([name, value]) => (value === null || name === 'id' ? [] : [name, String(value)]));
     const args = [
       session.id,
       session.expiresAt,
@@ -200,6 +200,9 @@ function toRecord(id: string, hash: Record<string, string>): SessionRecord {
     rotatedAt: time('rotatedAt'),
     generation: Number(hash.generation),
     rotationKey: hash.rotationKey!,
+    // Sessions stored before these fields existed have none.
+    amr: hash.amr ? hash.amr.split(' ') : [],
+    authTime: time('authTime') ?? time('createdAt')!,
     createdAt: time('createdAt')!,
     lastUsedAt: time('lastUsedAt')!,
     expiresAt: time('expiresAt')!,

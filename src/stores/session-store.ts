@@ -9,6 +9,10 @@ export interface SessionRecord {
   generation: number;
   /** Per-session key that derives each next refresh token from the one before. */
   rotationKey: string;
+  /** How the user authenticated: RFC 8176 method references (pwd, otp, hwk, swk, mfa…). */
+  amr: string[];
+  /** When the user authenticated (epoch milliseconds); a refresh never changes it. */
+  authTime: number;
   createdAt: number;
   lastUsedAt: number;
   /** When storage may forget the session; liveness itself is decided by the session service. */

@@ -22,6 +22,8 @@ export interface StoredUser {
   providerEmails: string[];
   /** An email change awaiting confirmation. */
   pendingEmail: string | null;
+  /** A confirmed TOTP factor: sign-in asks for a code. */
+  mfaEnabled: boolean;
   disabledAt: Date | null;
   createdAt: Date;
 }
@@ -203,6 +205,7 @@ function storedUserOf(user: User): StoredUser {
     providers: user.identities.getItems().map((identity) => identity.provider as OAuthProviderName),
     providerEmails: user.identities.getItems().flatMap((identity) => (identity.email ? [identity.email.trim().toLowerCase()] : [])),
     pendingEmail: user.pendingEmail,
+    mfaEnabled: user.mfaEnabled,
     disabledAt: user.disabledAt,
     createdAt: user.createdAt,
   };

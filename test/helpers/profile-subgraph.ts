@@ -9,14 +9,17 @@ export const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 /**
  * A second, tiny federation subgraph that extends our `User` with a bio. `lastSeenBy` echoes the
  * Authorization header this subgraph received, so a test can see what a router forwarded.
+ * `paymentNote` is for sessions that passed a second factor only: a router demands the `mfa`
+ * scope our access tokens carry after one.
  */
 const PROFILE_SDL = `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@requiresScopes"])
 
   type User @key(fields: "id") {
     id: ID!
     bio: String!
     lastSeenBy: String
+    paymentNote: String! @requiresScopes(scopes: [["mfa"]])
   }
 `;
 
@@ -39,7 +42,7 @@ export async function startProfileSubgraph(): Promise<RunningServer> {
         resolvers: {
           User: {
             __resolveReference(reference: { id: string }, ctx: ProfileContext) {
-              return { id: reference.id, bio: `Bio of ${reference.id}`, lastSeenBy: ctx.authorization };
+              return { id: reference.id, bio: `Bio of ${reference.id}`, lastSeenBy: ctx.authorization, paymentNote: `Card of ${reference.id}` };
             },
           },
         } as never,

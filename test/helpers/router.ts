@@ -3,6 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { type GraphQLResponse, postGraphQL } from './graphql-client.js';
 import { SILENT_LOGGER } from './profile-subgraph.js';
+import { type JwtSettings, requiresScopesPlugin, scopeRequirements } from './router-scopes.js';
 
 interface RouterContext {
   authorization?: string;
@@ -47,9 +48,10 @@ function introspectAndCompose(subgraphs: Array<{ name: string; url: string }>, c
 /**
  * A router stand-in: @apollo/gateway composing the given subgraphs by introspection, served by its
  * own Apollo Server on a free loopback port, forwarding the client's Authorization header to
- * every subgraph (what Apollo Router does with `headers: propagate`).
+ * every subgraph (what Apollo Router does with `headers: propagate`). With `enforceScopes` it
+ * verifies the bearer token against the gateway's JWKS and enforces `@requiresScopes` itself.
  */
-export async function startRouter(subgraphs: Array<{ name: string; url: string }>): Promise<Router> {
+export async function startRouter(subgraphs: Array<{ name: string; url: string }>, options: { enforceScopes?: JwtSettings } = {}): Promise<Router> {
   const composed = { sdl: '' };
   const gateway = new ApolloGateway({
     supergraphSdl: introspectAndCompose(subgraphs, composed),
@@ -64,7 +66,8 @@ export async function startRouter(subgraphs: Array<{ name: string; url: string }
     logger: SILENT_LOGGER,
   });
   // The gateway's interface package is a major behind the server's; the shapes agree.
-  const server = new ApolloServer<RouterContext>({ gateway: gateway, logger: SILENT_LOGGER });
+  const plugins = options.enforceScopes ? [requiresScopesPlugin(() => scopeRequirements(composed.sdl), options.enforceScopes)] : [];
+  const server = new ApolloServer<RouterContext>({ gateway: gateway, logger: SILENT_LOGGER, plugins });
   let url: string;
   try {
     ({ url } = await startStandaloneServer(server, {

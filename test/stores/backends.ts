@@ -161,6 +161,8 @@ export function session(userId: string, overrides: Partial<SessionRecord> = {}):
     rotatedAt: null,
     generation: 0,
     rotationKey: randomSecret(),
+    amr: ['pwd', 'otp', 'mfa'],
+    authTime: now - 1_000,
     createdAt: now,
     lastUsedAt: now,
     expiresAt: now + 14 * 86_400_000,

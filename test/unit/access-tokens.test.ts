@@ -34,13 +34,13 @@ function claims(overrides: object = {}) {
 
 describe('AccessTokens', () => {
   it('issues a token that verifies as valid with its claims', () => {
-    const issued = tokens.issue(userId, sessionId);
+    const issued = tokens.issue({ userId, id: sessionId, amr: ['pwd'], authTime: clock.now() });
     expect(issued.expiresIn).toBe(900);
     expect(tokens.verify(issued.token)).toEqual({ status: 'valid', claims: { userId, sessionId, scope: 'user' } });
   });
 
   it('puts kid and typ at+jwt in the header and the RFC 9068 claims in the payload', () => {
-    const { token } = tokens.issue(userId, sessionId);
+    const { token } = tokens.issue({ userId, id: sessionId, amr: ['pwd'], authTime: clock.now() });
     expect(decodePart(token, 0)).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
     const payload = decodePart(token, 1);
     expect(payload).toMatchObject({ iss: 'auth-gateway', aud: 'graphql', sub: userId, sid: sessionId, scope: 'user' });
@@ -55,7 +55,7 @@ describe('AccessTokens', () => {
   it('reports a genuine token past its exp as expired, with its claims', () => {
     const local = new TestClock();
     const verifier = new AccessTokens(onlyKey(key), CONFIG, local);
-    const { token } = verifier.issue(userId, sessionId);
+    const { token } = verifier.issue({ userId, id: sessionId, amr: ['pwd'], authTime: local.now() });
     local.advance(901_000);
     expect(verifier.verify(token)).toEqual({ status: 'expired', claims: { userId, sessionId, scope: 'user' } });
   });

@@ -13,6 +13,8 @@ function record(userId = randomUUID()): SessionRecord {
     rotatedAt: null,
     generation: 0,
     rotationKey: 'k',
+    amr: ['pwd'],
+    authTime: now,
     createdAt: now,
     lastUsedAt: now,
     expiresAt: now + 60_000,

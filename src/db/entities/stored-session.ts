@@ -32,6 +32,14 @@ export class StoredSession {
   @Property({ type: 'text' })
   rotationKey!: string;
 
+  /** How the user authenticated (RFC 8176 values, space-separated); kept by every rotation. */
+  @Property({ type: 'text', default: '' })
+  amr!: string;
+
+  /** When the user authenticated; null for sessions older than this column (their createdAt then). */
+  @Property({ type: 'datetime', nullable: true })
+  authTime!: Date | null;
+
   @Property({ type: 'datetime' })
   createdAt!: Date;
 

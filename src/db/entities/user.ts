@@ -38,6 +38,10 @@ export class User {
   @OneToMany(() => OAuthIdentity, (identity) => identity.user)
   identities = new Collection<OAuthIdentity>(this);
 
+  /** A second factor (TOTP) is confirmed: sign-in asks for a code, and so do the changes that matter. */
+  @Property({ type: 'boolean', default: false })
+  mfaEnabled: Opt<boolean> = false;
+
   /** Set by an operator (`npm run admin -- disable-user`): no sign-in, no refresh. */
   @Property({ type: 'datetime', nullable: true })
   disabledAt!: Date | null;

@@ -44,23 +44,25 @@ export class EmailAccountResolver {
   }
 
   @Directive('@authenticated')
-  @Mutation(() => AuthPayload, { description: 'Changes the password (currentPassword needed when there is one); ends every other session and answers a fresh pair.' })
+  @Mutation(() => AuthPayload, { description: 'Changes the password (currentPassword needed when there is one, a code when MFA is on); ends every other session and answers a fresh pair.' })
   async changePassword(
+    @Arg('code', () => String, { nullable: true, description: 'A TOTP or recovery code; needed when MFA is on.' }) code: string | null,
     @Arg('newPassword') newPassword: string,
     @Arg('currentPassword', () => String, { nullable: true }) currentPassword: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<AuthPayload> {
-    return signedInPayload(await this.passwordChange.change(ctx.login, currentPassword ?? null, newPassword, ctx.client));
+    return signedInPayload(await this.passwordChange.change(ctx.login, { currentPassword: currentPassword ?? null, code: code ?? null }, newPassword, ctx.client));
   }
 
   @Directive('@authenticated')
-  @Mutation(() => Boolean, { description: 'Starts moving the account to newEmail (password needed when there is one): links go to the new and, if verified, the current address.' })
+  @Mutation(() => Boolean, { description: 'Starts moving the account to newEmail (password needed when there is one, a code when MFA is on): links go to the new and, if verified, the current address.' })
   requestEmailChange(
+    @Arg('code', () => String, { nullable: true, description: 'A TOTP or recovery code; needed when MFA is on.' }) code: string | null,
     @Arg('password', () => String, { nullable: true }) password: string | null,
     @Arg('newEmail') newEmail: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<boolean> {
-    return this.emailChange.request(ctx.login, newEmail, password ?? null, ctx.client);
+    return this.emailChange.request(ctx.login, newEmail, { password: password ?? null, code: code ?? null }, ctx.client);
   }
 
   @Mutation(() => Boolean, { description: 'Uses an email-change link; the change applies once every link it needs was used.' })
@@ -69,13 +71,12 @@ export class EmailAccountResolver {
   }
 
   @Directive('@authenticated')
-  @Mutation(() => Boolean, { description: 'Deletes the account and its personal data (password needed when there is one); the email is free again.' })
+  @Mutation(() => Boolean, { description: 'Deletes the account and its personal data (password needed when there is one, a code when MFA is on); the email is free again.' })
   deleteAccount(
-    // A second factor's code, asked for once an account can have one; no account has one yet.
-    @Arg('code', () => String, { nullable: true }) _code: string | null,
+    @Arg('code', () => String, { nullable: true, description: 'A TOTP or recovery code; needed when MFA is on.' }) code: string | null,
     @Arg('password', () => String, { nullable: true }) password: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<boolean> {
-    return this.deletion.delete(ctx.login, password ?? null, ctx.client);
+    return this.deletion.delete(ctx.login, { password: password ?? null, code: code ?? null }, ctx.client);
   }
 }

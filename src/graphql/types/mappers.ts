@@ -1,10 +1,13 @@
-import type { SignedIn } from '../../services/password-auth.js';
+import type { SignedIn } from '../../services/signed-in.js';
 import type { DeviceSession } from '../../services/device-session.js';
 import type { TokenPair } from '../../services/token-pair.js';
 import type { UserProfile } from '../../services/user-profile.js';
 import { AuthPayload } from './auth-payload.js';
+import { MfaMethod } from './second-factor-types.js';
 import { SessionView } from './session-view.js';
 import { UserView } from './user-view.js';
+
+const MFA_METHODS = [MfaMethod.TOTP, MfaMethod.RECOVERY_CODE];
 
 /** The GraphQL view of a user; the email only when the viewer is that user. */
 export function toUserView(user: UserProfile, viewerId: string | null): UserView {
@@ -17,6 +20,8 @@ export function toUserView(user: UserProfile, viewerId: string | null): UserView
     hasPassword: user.hasPassword,
     createdAt: user.createdAt,
     pendingEmail: viewerId === user.id ? user.pendingEmail : null,
+    mfaEnabled: viewerId === user.id && user.mfaEnabled,
+    mfaMethods: viewerId === user.id && user.mfaEnabled ? MFA_METHODS : [],
   });
 }
 

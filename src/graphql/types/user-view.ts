@@ -1,5 +1,6 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { OAuthProvider } from './enums.js';
+import { MfaMethod } from './second-factor-types.js';
 
 /** The API's view of a user; filled by toUserView, never by the entity itself. */
 @Directive('@key(fields: "id")')
@@ -25,6 +26,12 @@ export class UserView {
 
   @Field()
   createdAt!: Date;
+
+  @Field({ description: 'A second factor (TOTP) is on. Only to the user themself; false for anyone else.' })
+  mfaEnabled!: boolean;
+
+  @Field(() => [MfaMethod], { description: 'What completeMfa accepts for this user (TOTP and RECOVERY_CODE once TOTP is on). Only to the user themself; empty for anyone else.' })
+  mfaMethods!: MfaMethod[];
 
   @Field(() => String, { nullable: true, description: 'An email change awaiting confirmation, or a provider\'s email awaiting verification. Only to the user themself.' })
   pendingEmail!: string | null;

@@ -1,38 +1,10 @@
 import { signUp } from '../../helpers/accounts.js';
 import { bearer, errorCode } from '../../helpers/graphql-client.js';
-import { type RunningServer, startProfileSubgraph } from '../../helpers/profile-subgraph.js';
-import { type Router, startRouter } from '../../helpers/router.js';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { useSupergraph } from '../../helpers/supergraph.js';
 
 // Our gateway as the "auth" subgraph, next to a small "profiles" subgraph, composed by
 // @apollo/gateway and served by a router stand-in that forwards the Authorization header.
-let app: TestApp | undefined;
-let profiles: RunningServer | undefined;
-let router: Router | undefined;
-
-beforeAll(async () => {
-  try {
-    app = await createTestApp();
-    profiles = await startProfileSubgraph();
-    router = await startRouter([
-      { name: 'auth', url: `${app.url}/graphql` },
-      { name: 'profiles', url: profiles.url },
-    ]);
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
-});
-afterAll(() => stopAll());
-
-/** Stops whatever started, once (a failed beforeAll and afterAll both call it). */
-async function stopAll(): Promise<void> {
-  const [r, p, a] = [router, profiles, app];
-  router = profiles = app = undefined;
-  await r?.stop();
-  await p?.stop();
-  await a?.close();
-}
+const supergraph = useSupergraph();
 
 const ME = '{ me { id email bio lastSeenBy } }';
 type Me = { me: { id: string; email: string | null; bio: string; lastSeenBy: string | null } | null };
@@ -42,11 +14,11 @@ type Entities = { _entities: Array<{ id: string; email: string | null; nickname:
 
 describe('supergraph: our subgraph composed with a profiles subgraph behind a router', () => {
   it('passes signUp through the router and joins me with the profiles subgraph, forwarding the Bearer header', async () => {
-    const account = await signUp(router!);
+    const account = await signUp(supergraph.router);
     expect(account.tokenType).toBe('Bearer');
 
     const header = bearer(account.accessToken);
-    const response = await router!.gql<Me>(ME, undefined, header);
+    const response = await supergraph.router.gql<Me>(ME, undefined, header);
     expect(response.errors).toBeUndefined();
     expect(response.data!.me).toEqual({
       id: account.user.id,
@@ -57,7 +29,7 @@ describe('supergraph: our subgraph composed with a profiles subgraph behind a ro
   });
 
   it('answers me without an Authorization header with UNAUTHENTICATED and loginState AUTHORIZATION_NOT_FOUND', async () => {
-    const response = await router!.gql<Me>(ME);
+    const response = await supergraph.router.gql<Me>(ME);
     expect(errorCode(response)).toBe('UNAUTHENTICATED');
     expect(response.errors![0]!.extensions!.loginState).toBe('AUTHORIZATION_NOT_FOUND');
     // Our subgraph's own check answered (the router stand-in enforces no directive itself).
@@ -66,19 +38,19 @@ describe('supergraph: our subgraph composed with a profiles subgraph behind a ro
   });
 
   it("shows a User's email through our _entities only to the user themself", async () => {
-    const owner = await signUp(router!);
-    const other = await signUp(router!);
+    const owner = await signUp(supergraph.router);
+    const other = await signUp(supergraph.router);
     const representations = [{ __typename: 'User', id: owner.user.id }];
 
-    const anonymous = await app!.gql<Entities>(ENTITIES, { r: representations });
+    const anonymous = await supergraph.app.gql<Entities>(ENTITIES, { r: representations });
     expect(anonymous.errors).toBeUndefined();
     expect(anonymous.data!._entities[0]).toEqual({ id: owner.user.id, email: null, nickname: 'Tester' });
 
-    const byOther = await app!.gql<Entities>(ENTITIES, { r: representations }, bearer(other.accessToken));
+    const byOther = await supergraph.app.gql<Entities>(ENTITIES, { r: representations }, bearer(other.accessToken));
     expect(byOther.errors).toBeUndefined();
     expect(byOther.data!._entities[0]).toEqual({ id: owner.user.id, email: null, nickname: 'Tester' });
 
-    const byOwner = await app!.gql<Entities>(ENTITIES, { r: representations }, bearer(owner.accessToken));
+    const byOwner = await supergraph.app.gql<Entities>(ENTITIES, { r: representations }, bearer(owner.accessToken));
     expect(byOwner.errors).toBeUndefined();
     expect(byOwner.data!._entities[0]).toEqual({ id: owner.user.id, email: owner.user.email, nickname: 'Tester' });
   });
@@ -87,7 +59,7 @@ describe('supergraph: our subgraph composed with a profiles subgraph behind a ro
 describe('supergraph: our subgraph SDL', () => {
   let sdl: string;
   beforeAll(async () => {
-    const response = await app!.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const response = await supergraph.app.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
     expect(response.errors).toBeUndefined();
     sdl = response.data!._service.sdl;
   });
@@ -115,9 +87,9 @@ describe('supergraph: our subgraph SDL', () => {
   });
 
   it('composes into a supergraph whose router would enforce @authenticated on me', () => {
-    const supergraph = router!.supergraphSdl;
-    expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)');
-    expect(supergraph).toMatch(/\n\s*me: User @join__field\(graph: AUTH\) @authenticated\n/);
+    const sdl = supergraph.router.supergraphSdl;
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)');
+    expect(sdl).toMatch(/\n\s*me: User @join__field\(graph: AUTH\) @authenticated\n/);
   });
 
   it.each([

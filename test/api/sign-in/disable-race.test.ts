@@ -90,10 +90,10 @@ describe.each(['redis', 'postgres'] as const)('disable-user while sign-ins keep 
 
   beforeAll(async () => {
     app = await createTestApp({ MAX_SESSIONS_PER_USER: '10000' }, { store });
-    spy = jest.spyOn(Sessions.prototype, 'startWhileEnabled').mockImplementation(async function (this: Sessions, user, client, stillEnabled) {
+    spy = jest.spyOn(Sessions.prototype, 'startWhileEnabled').mockImplementation(async function (this: Sessions, user, client, amr, stillEnabled) {
       if (user.disabledAt !== null) decisions.refusedUpFront += 1;
       let recheck: boolean | undefined;
-      const tokens = await original.call(this, user, client, async () => (recheck = await stillEnabled()));
+      const tokens = await original.call(this, user, client, amr, async () => (recheck = await stillEnabled()));
       if (tokens) decisions.granted += 1;
       else if (recheck === false) decisions.endedByRecheck += 1;
       return tokens;

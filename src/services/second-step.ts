@@ -1,0 +1,82 @@
+import { AuthError } from '../errors/auth-error.js';
+import type { Clock } from '../infra/clock.js';
+import { randomSecret } from '../infra/random.js';
+import type { AccountStore } from '../stores/account-store.js';
+import type { ChallengeStore } from '../stores/challenge-store.js';
+import type { StoredUser } from '../stores/user-repository.js';
+import type { AuthMethod } from './access-tokens.js';
+import type { AuthEvents } from './auth-events.js';
+import type { ClientInfo } from './client-info.js';
+import type { SignedIn } from './signed-in.js';
+import type { FactorCodes } from './factor-codes.js';
+import type { Sessions } from './sessions.js';
+import { profileOf } from './user-profile.js';
+
+/** A challenge lives this long… */
+const CHALLENGE_TTL_MS = 5 * 60_000;
+/** …and dies at this many wrong codes. */
+const MAX_WRONG_CODES = 5;
+/** What completeMfa accepts, as the contract's MfaMethod names them (graphql/types/second-factor-types.ts). */
+const METHODS = ['TOTP', 'RECOVERY_CODE'];
+
+/** What a challenge remembers of the first step. */
+interface FirstStep {
+  userId: string;
+  /** How the first step authenticated (pwd, fed). */
+  amr: AuthMethod[];
+}
+
+/**
+ * The second step of a sign-in for an account with MFA on: the first step (a password, a
+ * provider) ends in MFA_REQUIRED with a challenge, and completeMfa answers it with a code.
+ */
+export class SecondStep {
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly challenges: ChallengeStore,
+    private readonly codes: FactorCodes,
+    private readonly sessions: Sessions,
+    private readonly events: AuthEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Always throws: MFA_REQUIRED with a new challenge for a user who passed `amr`. No tokens. */
+  async challenge(user: StoredUser, amr: AuthMethod[], client: ClientInfo): Promise<never> {
+    const id = randomSecret(32);
+    const now = this.clock.now();
+    await this.challenges.put(challengeKey(id), { userId: user.id, amr } satisfies FirstStep, now + CHALLENGE_TTL_MS, now);
+    this.events.record('mfa_challenged', { userId: user.id, client, detail: { firstStep: amr.join(' ') } });
+    throw new AuthError('MFA_REQUIRED', { extras: { mfaChallenge: { id, expiresIn: CHALLENGE_TTL_MS / 1000, methods: METHODS } } });
+  }
+
+  /**
+   * Answers a challenge with a TOTP or recovery code: the session starts with both factors in its
+   * `amr` (and `mfa` in its scope). A wrong code is INVALID_MFA_CODE and counts against the
+   * account's lock; at the fifth the challenge dies (INVALID_MFA_CHALLENGE from then on).
+   */
+  async complete(challengeId: string, code: string, client: ClientInfo): Promise<SignedIn> {
+    const key = challengeKey(challengeId);
+    const pending = await this.challenges.peek<FirstStep>(key, this.clock.now());
+    if (!pending) throw new AuthError('INVALID_MFA_CHALLENGE');
+    const users = this.accounts.users();
+    const user = await users.findById(pending.payload.userId);
+    if (!user) throw new AuthError('INVALID_MFA_CHALLENGE');
+    try {
+      await this.codes.counted(user, client, async () => (await this.codes.use(user.id, code, client)) !== null);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'INVALID_MFA_CODE') await this.challenges.fail(key, MAX_WRONG_CODES);
+      throw error;
+    }
+    // Used once: of two right answers racing, one takes the challenge.
+    const firstStep = await this.challenges.take<FirstStep>(key, this.clock.now());
+    if (!firstStep) throw new AuthError('INVALID_MFA_CHALLENGE');
+    const tokens = await this.sessions.startWhileEnabled(user, client, [...firstStep.amr, 'otp', 'mfa'], () => users.isEnabled(user.id));
+    if (!tokens) throw new AuthError('ACCOUNT_DISABLED');
+    this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client, detail: { amr: [...firstStep.amr, 'otp', 'mfa'].join(' ') } });
+    return { user: profileOf(user), tokens, isNewUser: false };
+  }
+}
+
+function challengeKey(id: string): string {
+  return `mfa:${id}`;
+}
