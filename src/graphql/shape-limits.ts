@@ -3,7 +3,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { type ASTVisitor, type FieldNode, GraphQLError, Kind, OperationTypeNode, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
 /**
- * The mutations that check a credential (a password, a mailed token) or issue tokens: brute force
+ * The mutations that check a credential (a password, a mailed token, a second factor's code or
+ * passkey) or issue tokens: brute force
  * and bcrypt work must come one per operation. `logout` counts when it carries a refresh token
  * (it checks one).
  */
@@ -18,6 +19,12 @@ const CREDENTIAL_MUTATIONS = new Set([
   'deleteAccount',
   'verifyEmail',
   'confirmEmailChange',
+  'completeMfa',
+  'startTotpEnrollment',
+  'confirmTotpEnrollment',
+  'disableTotp',
+  'startPasskeyRegistration',
+  'finishPasskeySignIn',
 ]);
 const isCredentialField = (field: FieldNode) =>
   CREDENTIAL_MUTATIONS.has(field.name.value) || (field.name.value === 'logout' && field.arguments?.some((argument) => argument.name.value === 'refreshToken') === true);

@@ -78,9 +78,9 @@ export class PasswordAuth {
       this.events.record('sign_in_failed', { userId: user.id, client, detail: { reason: 'email_not_verified' } });
       throw new AuthError('EMAIL_NOT_VERIFIED');
     }
-    // With MFA on, the right password earns a challenge, not a session.
-    if (user.mfaEnabled && user.disabledAt === null) await this.secondStep.challenge(user, ['pwd'], client);
     const passwordHash = await this.upgradedHash(users, user.id, user.passwordHash!, input.password);
+    // With MFA on, the right password earns a challenge, not a session.
+    if (user.mfaEnabled && user.disabledAt === null) await this.secondStep.challenge({ ...user, passwordHash }, ['pwd'], client);
     // The password was checked against the hash read before bcrypt ran. If it changed or went
     // meanwhile (a verified social login took the account over, say), whoever removed it ended
     // the sessions there were, under the user's lock; asking again, under that lock, once this

@@ -1,6 +1,6 @@
 import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
-import { randomSecret } from '../infra/random.js';
+import { randomSecret, sha256 } from '../infra/random.js';
 import type { AccountStore } from '../stores/account-store.js';
 import type { ChallengeStore } from '../stores/challenge-store.js';
 import type { StoredUser } from '../stores/user-repository.js';
@@ -24,6 +24,8 @@ interface FirstStep {
   userId: string;
   /** How the first step authenticated (pwd, fed). */
   amr: AuthMethod[];
+  /** SHA-256 of the password hash the first step matched: a password changed since kills the challenge. */
+  password: string | null;
 }
 
 /**
@@ -44,7 +46,8 @@ export class SecondStep {
   async challenge(user: StoredUser, amr: AuthMethod[], client: ClientInfo): Promise<never> {
     const id = randomSecret(32);
     const now = this.clock.now();
-    await this.challenges.put(challengeKey(id), { userId: user.id, amr } satisfies FirstStep, now + CHALLENGE_TTL_MS, now);
+    const password = amr.includes('pwd') && user.passwordHash !== null ? sha256(user.passwordHash) : null;
+    await this.challenges.put(challengeKey(id), { userId: user.id, amr, password } satisfies FirstStep, now + CHALLENGE_TTL_MS, now);
     this.events.record('mfa_challenged', { userId: user.id, client, detail: { firstStep: amr.join(' ') } });
     throw new AuthError('MFA_REQUIRED', { extras: { mfaChallenge: { id, expiresIn: CHALLENGE_TTL_MS / 1000, methods: METHODS } } });
   }
@@ -60,7 +63,7 @@ export class SecondStep {
     if (!pending) throw new AuthError('INVALID_MFA_CHALLENGE');
     const users = this.accounts.users();
     const user = await users.findById(pending.payload.userId);
-    if (!user) throw new AuthError('INVALID_MFA_CHALLENGE');
+    if (!user || !samePassword(pending.payload, user)) throw new AuthError('INVALID_MFA_CHALLENGE');
     try {
       await this.codes.counted(user, client, async () => (await this.codes.use(user.id, code, client)) !== null);
     } catch (error) {
@@ -75,6 +78,11 @@ export class SecondStep {
     this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client, detail: { amr: [...firstStep.amr, 'otp', 'mfa'].join(' ') } });
     return { user: profileOf(user), tokens, isNewUser: false };
   }
+}
+
+/** The password the first step proved is still the account's (a reset or change since voids it). */
+function samePassword(firstStep: FirstStep, user: StoredUser): boolean {
+  return firstStep.password === null || (user.passwordHash !== null && firstStep.password === sha256(user.passwordHash));
 }
 
 function challengeKey(id: string): string {

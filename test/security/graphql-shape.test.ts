@@ -244,7 +244,11 @@ describe('credential mutations: at most one per operation, and a refused documen
     ['requestEmailChange', 'a: requestEmailChange(newEmail: "x@example.com", password: "guess one") b: requestEmailChange(newEmail: "x@example.com", password: "guess two")'],
     ['resetPassword', 'a: resetPassword(token: "guess-one", newPassword: "whatever passphrase") b: resetPassword(token: "guess-two", newPassword: "whatever passphrase")'],
     ['verifyEmail + confirmEmailChange', 'verifyEmail(token: "guess-one") confirmEmailChange(token: "guess-two")'],
-  ])('mailed tokens and passwords are credentials too: two aliased %s → refused whole before any resolver, the account as it was', async (_name, fields) => {
+    ['completeMfa', 'a: completeMfa(challengeId: "c", code: "111111") { accessToken } b: completeMfa(challengeId: "c", code: "222222") { accessToken }'],
+    ['disableTotp + confirmTotpEnrollment', 'disableTotp(code: "111111") confirmTotpEnrollment(code: "222222")'],
+    ['startTotpEnrollment + startPasskeyRegistration', 'startTotpEnrollment(password: "guess one") { secret } startPasskeyRegistration(password: "guess two")'],
+    ['finishPasskeySignIn', 'a: finishPasskeySignIn(response: {}) { accessToken } b: finishPasskeySignIn(response: {}) { accessToken }'],
+  ])('mailed tokens, passwords and second factors are credentials too: two aliased %s → refused whole before any resolver, the account as it was', async (_name, fields) => {
     const user = await signUp(app);
     const response = await send(app, { body: { query: `mutation { ${fields} }` }, headers: { authorization: `Bearer ${user.accessToken}` } });
     expect(response.status).toBe(400);

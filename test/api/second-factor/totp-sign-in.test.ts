@@ -69,6 +69,14 @@ describe.each<StoreKind>(['redis', 'postgres'])('signIn with TOTP on, then compl
     expect((await completeMfa(app, second.id, codeAt(app, secret))).data?.completeMfa).toBeDefined();
   });
 
+  it('the same code sent on two challenges at once: exactly one session, the other INVALID_MFA_CODE', async () => {
+    const { email, secret, challenge } = await challenged();
+    const other = challengeOf(await signIn(app, email, PASSWORD));
+    const code = codeAt(app, secret);
+    const answers = await Promise.all([completeMfa(app, challenge.id, code), completeMfa(app, other.id, code)]);
+    expect(answers.map((answer) => (answer.data?.completeMfa ? 'session' : errorCode(answer))).sort()).toEqual(['INVALID_MFA_CODE', 'session']);
+  });
+
   it('one step of skew either way: the previous and the next step are accepted, two steps away is not', async () => {
     const first = await challenged();
     // The step before the current one must be unused: the enrolment used the one before that.
@@ -86,6 +94,12 @@ describe.each<StoreKind>(['redis', 'postgres'])('signIn with TOTP on, then compl
     const codes = [];
     for (let i = 0; i < 5; i += 1) codes.push(errorCode(await completeMfa(app, challenge.id, wrong)));
     expect(codes).toEqual(Array(5).fill('INVALID_MFA_CODE'));
+    expect(errorCode(await completeMfa(app, challenge.id, codeAt(app, secret)))).toBe('INVALID_MFA_CHALLENGE');
+  });
+
+  it('a password changed after the first step voids its challenge: the right code → INVALID_MFA_CHALLENGE', async () => {
+    const { user, secret, challenge } = await challenged();
+    await app.sql("update users set password_hash = password_hash || 'x' where id = $1", [user.user.id]);
     expect(errorCode(await completeMfa(app, challenge.id, codeAt(app, secret)))).toBe('INVALID_MFA_CHALLENGE');
   });
 
