@@ -50,6 +50,8 @@ export interface Config {
   readonly keyEncryptionKey: Buffer | null;
   /** Most `_entities` representations one request may ask for. */
   readonly maxEntityRepresentations: number;
+  /** The subgraph SDL carries @authenticated and @requiresScopes (false: for routers that cannot enforce them). */
+  readonly federationAuthDirectives: boolean;
   /** Browser origins allowed to call /graphql (CORS). */
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
@@ -122,6 +124,7 @@ export function loadConfig(env: Environment): Config {
     secondFactor: readSecondFactorConfig(read, mail.appUrl),
     trustedProxies: read('TRUST_PROXY', 0, proxyHops),
     keyEncryptionKey: readKeyEncryptionKey(env, problems),
+    federationAuthDirectives: read('FEDERATION_AUTH_DIRECTIVES', true, boolean),
     maxEntityRepresentations: read('MAX_ENTITY_REPRESENTATIONS', 100, (raw) => integer(raw, 1, 10_000)),
     // Studio, and the embedded Sandbox our /graphql page shows (it calls from its own origin).
     corsOrigins: read('CORS_ORIGINS', isProduction ? [] : ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'], origins),

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { GraphQLObjectType, type GraphQLSchema, parse } from 'graphql';
+import { GraphQLObjectType, type GraphQLSchema, parse, print, visit } from 'graphql';
 import { buildSchema, type ContainerType, createResolversMap } from 'type-graphql';
 import { badInput } from '../errors/auth-error.js';
 import type { AccountDeletion } from '../services/account-deletion.js';
@@ -54,8 +54,18 @@ export interface ApiServices {
 
 // Federation 2.5: `@authenticated` and `@requiresScopes` let a router enforce access before a
 // request reaches any subgraph; this subgraph still checks every request itself.
-const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])';
+const AUTH_DIRECTIVES = ['authenticated', 'requiresScopes'];
+const federationLink = (authDirectives: boolean) =>
+  `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: [${['key', 'shareable', ...(authDirectives ? AUTH_DIRECTIVES : [])].map((name) => `"@${name}"`).join(', ')}])`;
+
+/**
+ * Whether the SDL carries `@authenticated` and `@requiresScopes` (FEDERATION_AUTH_DIRECTIVES):
+ * without them a router that cannot enforce them (@apollo/gateway refuses `for: SECURITY`
+ * features) composes this subgraph; the resolvers enforce sign-in all the same.
+ */
+export interface SdlOptions {
+  authDirectives: boolean;
+}
 
 /** No resolver instances: enough to print the SDL, not to run it. */
 const NO_RESOLVERS: ContainerType = { get: () => undefined };
@@ -75,13 +85,15 @@ function buildTypeSchema(container: ContainerType): Promise<GraphQLSchema> {
   });
 }
 
-/** The subgraph SDL: type-graphql's schema with the federation @link. schema.graphql holds it. */
-function subgraphSdl(typeSchema: GraphQLSchema): string {
-  return `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeSchema)}`;
+/** The subgraph SDL: type-graphql's schema with the federation @link. schema.graphql holds the default one. */
+function subgraphSdl(typeSchema: GraphQLSchema, options: SdlOptions): string {
+  const printed = printSchemaWithDirectives(typeSchema);
+  const types = options.authDirectives ? printed : print(visit(parse(printed), { Directive: (node) => (AUTH_DIRECTIVES.includes(node.name.value) ? null : undefined) }));
+  return `${federationLink(options.authDirectives)}\n\n${types}`;
 }
 
-export async function buildSubgraphSdl(): Promise<string> {
-  return subgraphSdl(await buildTypeSchema(NO_RESOLVERS));
+export async function buildSubgraphSdl(options: SdlOptions = { authDirectives: true }): Promise<string> {
+  return subgraphSdl(await buildTypeSchema(NO_RESOLVERS), options);
 }
 
 /** The users an `_entities` request asks for, loaded together before each is resolved. */
@@ -91,7 +103,7 @@ const entityUsers = new WeakMap<object, Promise<Map<string, UserProfile | null>>
  * The executable federation subgraph: type-graphql's resolvers plus `User` resolved by reference.
  * `_entities` takes at most `maxRepresentations` per request, and loads their users in one query.
  */
-export async function buildGatewaySchema(services: ApiServices, options: { maxRepresentations: number }): Promise<GraphQLSchema> {
+export async function buildGatewaySchema(services: ApiServices, options: { maxRepresentations: number } & SdlOptions): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
     [AccountResolver, new AccountResolver(services.passwordAuth, services.profiles)],
     [EmailAccountResolver, new EmailAccountResolver(services.emailVerification, services.passwordReset, services.passwordChange, services.emailChange, services.accountDeletion)],
@@ -103,7 +115,7 @@ export async function buildGatewaySchema(services: ApiServices, options: { maxRe
   const typeResolvers = withoutPlainFieldResolvers(typeSchema, createResolversMap(typeSchema));
   const schema = buildSubgraphSchema([
     {
-      typeDefs: parse(subgraphSdl(typeSchema)),
+      typeDefs: parse(subgraphSdl(typeSchema, options)),
       resolvers: {
         ...typeResolvers,
         User: {

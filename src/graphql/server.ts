@@ -12,7 +12,7 @@ import { type ApiServices, buildGatewaySchema } from './schema.js';
 import { shapeLimits } from './shape-limits.js';
 
 export interface GraphQLServerOptions {
-  config: Pick<Config, 'isProduction' | 'isDevelopment' | 'introspection' | 'maxEntityRepresentations'>;
+  config: Pick<Config, 'isProduction' | 'isDevelopment' | 'introspection' | 'maxEntityRepresentations' | 'federationAuthDirectives'>;
   logger: Logger;
   metrics: Metrics;
   /** Waits for the HTTP requests in flight, when Apollo stops. */
@@ -24,7 +24,7 @@ export async function startGraphQLServer(services: ApiServices, options: GraphQL
   const { config, logger } = options;
   const limitsOnShape = shapeLimits({ production: config.isProduction });
   const apollo = new ApolloServer<GatewayContext>({
-    schema: await buildGatewaySchema(services, { maxRepresentations: config.maxEntityRepresentations }),
+    schema: await buildGatewaySchema(services, { maxRepresentations: config.maxEntityRepresentations, authDirectives: config.federationAuthDirectives }),
     logger,
     validationRules: limitsOnShape.validationRules,
     parseOptions: limitsOnShape.parseOptions,

@@ -8,18 +8,18 @@ export const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * A second, tiny federation subgraph that extends our `User` with a bio. `lastSeenBy` echoes the
- * Authorization header this subgraph received, so a test can see what a router forwarded.
- * `paymentNote` is for sessions that passed a second factor only: a router demands the `mfa`
- * scope our access tokens carry after one.
+ * Authorization header this subgraph received, so a test can see what a router forwarded. With
+ * `mfaField`, `paymentNote` is for sessions that passed a second factor only: a router demands
+ * the `mfa` scope our access tokens carry after one.
  */
-const PROFILE_SDL = `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@requiresScopes"])
+const profileSdl = (mfaField: boolean) => `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"${mfaField ? ', "@requiresScopes"' : ''}])
 
   type User @key(fields: "id") {
     id: ID!
     bio: String!
     lastSeenBy: String
-    paymentNote: String! @requiresScopes(scopes: [["mfa"]])
+    ${mfaField ? 'paymentNote: String! @requiresScopes(scopes: [["mfa"]])' : ''}
   }
 `;
 
@@ -34,11 +34,11 @@ export interface RunningServer {
 }
 
 /** The "profiles" subgraph on a free loopback port. */
-export async function startProfileSubgraph(): Promise<RunningServer> {
+export async function startProfileSubgraph(options: { mfaField?: boolean } = {}): Promise<RunningServer> {
   const server = new ApolloServer<ProfileContext>({
     schema: buildSubgraphSchema([
       {
-        typeDefs: parse(PROFILE_SDL),
+        typeDefs: parse(profileSdl(options.mfaField === true)),
         resolvers: {
           User: {
             __resolveReference(reference: { id: string }, ctx: ProfileContext) {

@@ -19,16 +19,16 @@ export interface Router {
 
 /**
  * @apollo/gateway refuses a supergraph that links a `for: SECURITY` feature it cannot enforce
- * (`@authenticated`, `@requiresScopes`: Apollo Router only), failing closed. This stand-in
- * serves the gateway a copy without that purpose, so the directives are carried but not enforced:
- * every access decision is then our subgraph's own, which is what these tests are about.
+ * (`@authenticated`, `@requiresScopes`: Apollo Router only), failing closed. A stand-in that
+ * enforces `@requiresScopes` itself (requiresScopesPlugin) serves the gateway a copy without that
+ * purpose; `@authenticated` is then carried but left to our subgraph, which checks every request.
  */
 function withoutSecurityPurpose(supergraphSdl: string): string {
   return supergraphSdl.replace(/(@link\(url: "[^"]+"), for: SECURITY\)/g, '$1)');
 }
 
-/** IntrospectAndCompose, keeping the composed supergraph and handing the gateway its enforceable copy. */
-function introspectAndCompose(subgraphs: Array<{ name: string; url: string }>, composed: { sdl: string }): SupergraphManager {
+/** IntrospectAndCompose, keeping the composed supergraph and handing the gateway `served(sdl)`. */
+function introspectAndCompose(subgraphs: Array<{ name: string; url: string }>, composed: { sdl: string }, served: (sdl: string) => string): SupergraphManager {
   const inner = new IntrospectAndCompose({ subgraphs, logger: SILENT_LOGGER });
   return {
     async initialize(options) {
@@ -36,11 +36,11 @@ function introspectAndCompose(subgraphs: Array<{ name: string; url: string }>, c
         ...options,
         update: (sdl) => {
           composed.sdl = sdl;
-          options.update(withoutSecurityPurpose(sdl));
+          options.update(served(sdl));
         },
       });
       composed.sdl = result.supergraphSdl;
-      return { ...result, supergraphSdl: withoutSecurityPurpose(result.supergraphSdl) };
+      return { ...result, supergraphSdl: served(result.supergraphSdl) };
     },
   };
 }
@@ -48,13 +48,14 @@ function introspectAndCompose(subgraphs: Array<{ name: string; url: string }>, c
 /**
  * A router stand-in: @apollo/gateway composing the given subgraphs by introspection, served by its
  * own Apollo Server on a free loopback port, forwarding the client's Authorization header to
- * every subgraph (what Apollo Router does with `headers: propagate`). With `enforceScopes` it
- * verifies the bearer token against the gateway's JWKS and enforces `@requiresScopes` itself.
+ * every subgraph (what Apollo Router does with `headers: propagate`). It composes the subgraphs'
+ * SDL unmodified; with `enforceScopes` it verifies the bearer token against the gateway's JWKS
+ * and enforces `@requiresScopes` itself.
  */
 export async function startRouter(subgraphs: Array<{ name: string; url: string }>, options: { enforceScopes?: JwtSettings } = {}): Promise<Router> {
   const composed = { sdl: '' };
   const gateway = new ApolloGateway({
-    supergraphSdl: introspectAndCompose(subgraphs, composed),
+    supergraphSdl: introspectAndCompose(subgraphs, composed, options.enforceScopes ? withoutSecurityPurpose : (sdl) => sdl),
     buildService: ({ url }) =>
       new RemoteGraphQLDataSource<RouterContext>({
         url,

@@ -5,8 +5,10 @@ import { createTestApp, type TestApp } from './test-app.js';
 /**
  * For a test file: our gateway as the "auth" subgraph, next to the small "profiles" subgraph,
  * composed by @apollo/gateway and served by a router stand-in that forwards the Authorization
- * header; with `enforceScopes` the router verifies our tokens through JWKS and enforces
- * `@requiresScopes` itself. Started in beforeAll, stopped in afterAll (also after a failed start).
+ * header. By default the gateway runs with FEDERATION_AUTH_DIRECTIVES=false, and @apollo/gateway
+ * composes its SDL as it is. With `enforceScopes`, the gateway keeps its directives, the profiles
+ * subgraph demands the mfa scope on a field, and the router verifies our tokens through JWKS and
+ * enforces `@requiresScopes` itself. Started in beforeAll, stopped in afterAll (also after a failed start).
  */
 export function useSupergraph(options: { enforceScopes?: boolean } = {}): { readonly app: TestApp; readonly router: Router } {
   let app: TestApp | undefined;
@@ -23,9 +25,9 @@ export function useSupergraph(options: { enforceScopes?: boolean } = {}): { read
 
   beforeAll(async () => {
     try {
-      const gateway = await createTestApp();
+      const gateway = await createTestApp(options.enforceScopes ? {} : { FEDERATION_AUTH_DIRECTIVES: 'false' });
       app = gateway;
-      profiles = await startProfileSubgraph();
+      profiles = await startProfileSubgraph({ mfaField: options.enforceScopes });
       const enforceScopes = options.enforceScopes
         ? { jwksUrl: `${gateway.url}/.well-known/jwks.json`, issuer: 'auth-gateway', audience: 'graphql', now: () => gateway.clock.now() }
         : undefined;

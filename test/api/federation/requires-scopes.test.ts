@@ -11,6 +11,12 @@ const PAYMENT_NOTE = '{ me { id paymentNote } }';
 type PaymentNote = { me: { id: string; paymentNote: string } | null };
 
 describe("@requiresScopes(scopes: [[\"mfa\"]]) on another subgraph's field: the token's scope decides", () => {
+  it('composes into a supergraph whose router would enforce @authenticated on me', () => {
+    const sdl = supergraph.router.supergraphSdl;
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)');
+    expect(sdl).toMatch(/\n\s*me: User @join__field\(graph: AUTH\) @authenticated\n/);
+  });
+
   it('the composed supergraph carries the requirement', () => {
     expect(supergraph.router.supergraphSdl).toMatch(/paymentNote: String! @join__field\(graph: PROFILES\) @requiresScopes\(scopes: \[\["mfa"\]\]\)/);
   });

@@ -1,9 +1,11 @@
+import { buildSubgraphSdl } from '../../../src/graphql/schema.js';
 import { signUp } from '../../helpers/accounts.js';
 import { bearer, errorCode } from '../../helpers/graphql-client.js';
 import { useSupergraph } from '../../helpers/supergraph.js';
 
-// Our gateway as the "auth" subgraph, next to a small "profiles" subgraph, composed by
-// @apollo/gateway and served by a router stand-in that forwards the Authorization header.
+// Our gateway as the "auth" subgraph (FEDERATION_AUTH_DIRECTIVES=false), next to a small
+// "profiles" subgraph, composed as they are by @apollo/gateway and served by a router stand-in
+// that forwards the Authorization header.
 const supergraph = useSupergraph();
 
 const ME = '{ me { id email bio lastSeenBy } }';
@@ -56,12 +58,25 @@ describe('supergraph: our subgraph composed with a profiles subgraph behind a ro
   });
 });
 
-describe('supergraph: our subgraph SDL', () => {
+describe('FEDERATION_AUTH_DIRECTIVES=false: what @apollo/gateway composes', () => {
+  it('our SDL as served links no auth directive and marks no field with one', async () => {
+    const response = await supergraph.app.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const sdl = response.data!._service.sdl;
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])');
+    expect(sdl).not.toMatch(/@authenticated|@requiresScopes/);
+    expect(sdl).toMatch(/type User\s+@key\(fields: "id"\)/);
+  });
+
+  it('the supergraph, composed from it unmodified, links no SECURITY feature', () => {
+    expect(supergraph.router.supergraphSdl).toMatch(/me: User @join__field\(graph: AUTH\)\n/);
+    expect(supergraph.router.supergraphSdl).not.toContain('for: SECURITY');
+  });
+});
+
+describe('our subgraph SDL by default (FEDERATION_AUTH_DIRECTIVES=true)', () => {
   let sdl: string;
   beforeAll(async () => {
-    const response = await supergraph.app.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
-    expect(response.errors).toBeUndefined();
-    sdl = response.data!._service.sdl;
+    sdl = await buildSubgraphSdl();
   });
 
   /** The definition of one field of a type in the SDL, from its name up to the next field or the closing brace. */
@@ -84,12 +99,6 @@ describe('supergraph: our subgraph SDL', () => {
     expect(Number(link![1])).toBeGreaterThanOrEqual(5);
     expect(link![0]).toContain('"@authenticated"');
     expect(link![0]).toContain('"@requiresScopes"');
-  });
-
-  it('composes into a supergraph whose router would enforce @authenticated on me', () => {
-    const sdl = supergraph.router.supergraphSdl;
-    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)');
-    expect(sdl).toMatch(/\n\s*me: User @join__field\(graph: AUTH\) @authenticated\n/);
   });
 
   it.each([
