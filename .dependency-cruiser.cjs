@@ -62,6 +62,13 @@ module.exports = {
       to: { path: '^(src|test|bench|scripts)/' },
     },
     {
+      name: 'client-link-speaks-only-the-contract',
+      comment: 'packages/apollo-link is published on its own: its source imports nothing of the gateway (src/) or its tools.',
+      severity: 'error',
+      from: { path: '^packages/apollo-link/src/' },
+      to: { path: '^(src|test|bench|scripts|migrations)/' },
+    },
+    {
       name: 'src-not-to-tests-or-tools',
       severity: 'error',
       from: { path: '^src/' },

@@ -5,7 +5,7 @@ import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'test/helpers/global-setup.ts', 'test/helpers/global-teardown.ts'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'test-results/', 'node_modules/', '.data/', 'coverage/', 'test/helpers/global-setup.ts', 'test/helpers/global-teardown.ts'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
