@@ -5,6 +5,8 @@ import { createContextBuilder } from '../graphql/context/build-context.js';
 import { startGraphQLServer } from '../graphql/server.js';
 import { createGraphQLHandler } from '../http/graphql-handler.js';
 import { checkReadiness } from '../http/readiness.js';
+import { builtExplorerDirectory } from '../http/explorer/explorer-files.js';
+import { ExplorerPages } from '../http/explorer/explorer-pages.js';
 import { createHttpServer, type GatewayHttpServer } from '../http/server.js';
 import { type Clock, systemClock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
@@ -74,13 +76,15 @@ export async function startGateway(config: Config, options: { logger: Logger; cl
     const apollo = await startGraphQLServer(core, { config, logger, metrics, drain: () => http.server?.drain(DRAIN_BOUND_MS) ?? Promise.resolve() });
     closers.push(() => apollo.stop());
     const graphql = createGraphQLHandler(apollo, createContextBuilder(core.loginCheck), { maxBodyBytes: MAX_BODY_BYTES, trustedProxies: config.trustedProxies });
+    const hasMailbox = !config.isProduction && config.mail.smtpUrl === null;
     const httpServer = createHttpServer(
       {
         graphql,
         jwks: () => core.accessTokens.jwks(),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         readiness: () => checkReadiness({ database: () => core.orm.em.getConnection().execute('select 1'), ...(core.redis && { redis: () => core.redis!.ping() }) }),
-        mailbox: !config.isProduction && config.mail.smtpUrl === null ? () => core.outboxQueue.recentlyDelivered(MAILBOX_SIZE) : null,
+        mailbox: hasMailbox ? () => core.outboxQueue.recentlyDelivered(MAILBOX_SIZE) : null,
+        explorer: config.explorer === 'auto' || config.explorer === 'bundled' ? new ExplorerPages(config.explorer, builtExplorerDirectory(), hasMailbox ? '/dev/mailbox' : null) : null,
       },
       { corsOrigins: config.corsOrigins, log: logger, workerHeader: !config.isProduction },
     );

@@ -52,6 +52,8 @@ export interface Config {
   readonly maxEntityRepresentations: number;
   /** The subgraph SDL carries @authenticated and @requiresScopes (false: for routers that cannot enforce them). */
   readonly federationAuthDirectives: boolean;
+  /** The browser page at /graphql: Apollo Sandbox falling back to the bundled explorer, one of them, or none. Always off in production. */
+  readonly explorer: 'auto' | 'sandbox' | 'bundled' | 'off';
   /** Browser origins allowed to call /graphql (CORS). */
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
@@ -124,6 +126,7 @@ export function loadConfig(env: Environment): Config {
     secondFactor: readSecondFactorConfig(read, mail.appUrl),
     trustedProxies: read('TRUST_PROXY', 0, proxyHops),
     keyEncryptionKey: readKeyEncryptionKey(env, problems),
+    explorer: withoutInProduction(read('EXPLORER', 'auto', (raw) => oneOf(raw, ['auto', 'sandbox', 'bundled', 'off'] as const)), 'off', isProduction),
     federationAuthDirectives: read('FEDERATION_AUTH_DIRECTIVES', true, boolean),
     maxEntityRepresentations: read('MAX_ENTITY_REPRESENTATIONS', 100, (raw) => integer(raw, 1, 10_000)),
     // Studio, and the embedded Sandbox our /graphql page shows (it calls from its own origin).
@@ -212,9 +215,14 @@ function readKeyEncryptionKey(env: Environment, problems: string[]): Buffer | nu
   return key;
 }
 
-function oneOf(raw: string, allowed: string[]): string {
-  if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}, got "${raw}"`);
-  return raw;
+/** A setting production overrides (no explorer there), still read so a bad value is reported. */
+function withoutInProduction<T>(value: T, inProduction: T, isProduction: boolean): T {
+  return isProduction ? inProduction : value;
+}
+
+function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function origins(raw: string): string[] {

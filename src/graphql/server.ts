@@ -12,7 +12,7 @@ import { type ApiServices, buildGatewaySchema } from './schema.js';
 import { shapeLimits } from './shape-limits.js';
 
 export interface GraphQLServerOptions {
-  config: Pick<Config, 'isProduction' | 'isDevelopment' | 'introspection' | 'maxEntityRepresentations' | 'federationAuthDirectives'>;
+  config: Pick<Config, 'isProduction' | 'isDevelopment' | 'introspection' | 'maxEntityRepresentations' | 'federationAuthDirectives' | 'explorer'>;
   logger: Logger;
   metrics: Metrics;
   /** Waits for the HTTP requests in flight, when Apollo stops. */
@@ -39,9 +39,10 @@ export async function startGraphQLServer(services: ApiServices, options: GraphQL
     plugins: [
       ...limitsOnShape.plugins,
       metricsPlugin(options.metrics),
-      config.isProduction
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, document: SANDBOX_EXAMPLE }),
+      // EXPLORER=sandbox: Apollo's own page. auto and bundled: the HTTP server answers the browser first (http/explorer).
+      config.explorer === 'sandbox'
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, document: SANDBOX_EXAMPLE })
+        : ApolloServerPluginLandingPageDisabled(),
       { serverWillStart: async () => ({ drainServer: options.drain }) },
     ],
   });

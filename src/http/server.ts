@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../infra/logger.js';
 import { requestIdFrom, withRequestId } from '../infra/request-id.js';
 import { createCors } from './cors.js';
+import { type ExplorerPages, isExplorerRequest } from './explorer/explorer-pages.js';
 import { sendJson } from './respond.js';
 
 export interface Readiness {
@@ -17,6 +18,8 @@ export interface HttpRoutes {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** GET /dev/mailbox: the mails kept instead of sent (development without SMTP_URL); null: no such page. */
   mailbox: (() => Promise<object[]>) | null;
+  /** The browser page at GET /graphql and its files under /explorer/ (EXPLORER auto or bundled); null: none of ours. */
+  explorer: ExplorerPages | null;
 }
 
 // Routers poll JWKS (Apollo Router every 60 s by default). A rotated-in key is published five
@@ -32,8 +35,9 @@ export interface GatewayHttpServer extends Server {
 }
 
 /**
- * The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json, /metrics and, in
- * development without SMTP, /dev/mailbox.
+ * The one HTTP server: /graphql, /healthz, /readyz, /.well-known/jwks.json, /metrics, the
+ * explorer's files under /explorer/ (outside production) and, in development without SMTP,
+ * /dev/mailbox.
  * `workerHeader` (never in production) names the answering process in `x-gateway-worker`, so a
  * test can see that every worker serves.
  */
@@ -79,6 +83,7 @@ async function route(routes: HttpRoutes, cors: Cors, request: IncomingMessage, r
   const method = request.method ?? 'GET';
   switch (url.pathname) {
     case '/graphql':
+      if (routes.explorer && isExplorerRequest(request, url)) return routes.explorer.page(response, url);
       if (await cors(request, response)) return;
       return routes.graphql(request, response, url);
     case '/healthz':
@@ -101,6 +106,7 @@ async function route(routes: HttpRoutes, cors: Cors, request: IncomingMessage, r
       if (method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET' });
       return sendJson(response, 200, await routes.mailbox(), { 'cache-control': 'no-store' });
     default:
+      if (routes.explorer && url.pathname.startsWith('/explorer/') && method === 'GET') return routes.explorer.file(url.pathname.slice('/explorer/'.length), response);
       return sendJson(response, 404, { error: 'not found' });
   }
 }

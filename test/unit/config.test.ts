@@ -264,3 +264,17 @@ describe('loadConfig for proxies and key encryption', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).nodeEnvDefaulted).toBe(false);
   });
 });
+
+describe('EXPLORER and FEDERATION_AUTH_DIRECTIVES', () => {
+  it('EXPLORER: auto by default, one of four values, and off in production whatever it says (a bad value is still refused there)', () => {
+    expect(loadConfig({}).explorer).toBe('auto');
+    expect(loadConfig({ EXPLORER: 'bundled' }).explorer).toBe('bundled');
+    expect(loadConfig({ NODE_ENV: 'production', EXPLORER: 'bundled' }).explorer).toBe('off');
+    expect(configError({ NODE_ENV: 'production', EXPLORER: 'graphiql' }).problems).toEqual(['EXPLORER: expected one of auto, sandbox, bundled, off, got "graphiql"']);
+  });
+
+  it('FEDERATION_AUTH_DIRECTIVES: true by default; false drops them', () => {
+    expect(loadConfig({}).federationAuthDirectives).toBe(true);
+    expect(loadConfig({ FEDERATION_AUTH_DIRECTIVES: 'false' }).federationAuthDirectives).toBe(false);
+  });
+});

@@ -28,12 +28,12 @@ describe('HTTP endpoints', () => {
     expect((await fetch(`${app.url}/nope`)).status).toBe(404);
   });
 
-  it('serves Apollo Sandbox to a browser outside production, and not in production', async () => {
+  it('serves a browser page outside production (Apollo Sandbox, falling back to the bundled explorer), and none in production', async () => {
     const page = await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('embeddable-sandbox');
+    expect(await page.text()).toContain('<script src="/explorer/landing.js"></script>');
     const prod = await fetch(`${production.url}/graphql`, { headers: { accept: 'text/html' } });
-    expect(await prod.text()).not.toContain('sandbox');
+    expect(await prod.text()).not.toMatch(/sandbox|explorer/i);
   });
 
   it('runs queries over GET with the CSRF preflight header, and refuses GET without it', async () => {

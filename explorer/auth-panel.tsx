@@ -1,0 +1,62 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import type { ExplorerSession } from './session';
+
+/**
+ * Sign up or in from the explorer: the tokens stay in this tab and go on every request as
+ * `Authorization: Bearer …`. Shows the gateway's loginState, and the development mailbox.
+ */
+export function AuthPanel({ session, mailbox }: { session: ExplorerSession; mailbox: string | null }) {
+  const [signedIn, setSignedIn] = useState(session.current);
+  const [loginState, setLoginState] = useState('…');
+  const [message, setMessage] = useState<string | null>(null);
+  const [form, setForm] = useState({ email: '', password: '', nickname: '' });
+
+  useEffect(() => {
+    const update = () => {
+      setSignedIn(session.current);
+      void session.loginState().then(setLoginState, () => setLoginState('UNREACHABLE'));
+    };
+    update();
+    return session.subscribe(update);
+  }, [session]);
+
+  const submit = (kind: 'signUp' | 'signIn') => async (event?: FormEvent) => {
+    event?.preventDefault();
+    setMessage(null);
+    const input = kind === 'signUp' ? form : { email: form.email, password: form.password };
+    setMessage(await session.signIn(kind, input));
+  };
+
+  return (
+    <header className="auth-panel">
+      <span className="brand">auth-gateway explorer</span>
+      {signedIn ? (
+        <>
+          <span data-testid="signed-in">Signed in as {signedIn.email}</span>
+          <button type="button" onClick={() => void session.signOut()}>
+            Sign out
+          </button>
+        </>
+      ) : (
+        <form onSubmit={(event) => void submit('signIn')(event)}>
+          <input aria-label="Email" placeholder="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
+          <input aria-label="Password" placeholder="password" type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+          <input aria-label="Nickname" placeholder="nickname (sign-up)" value={form.nickname} onChange={(e) => setForm({ ...form, nickname: e.target.value })} />
+          <button type="submit">Sign in</button>
+          <button type="button" onClick={() => void submit('signUp')()}>
+            Sign up
+          </button>
+        </form>
+      )}
+      {message && <span role="alert">{message}</span>}
+      {mailbox && (
+        <a href={mailbox} target="_blank" rel="noreferrer">
+          Dev mailbox
+        </a>
+      )}
+      <span className="state" data-testid="login-state">
+        loginState: {loginState}
+      </span>
+    </header>
+  );
+}
