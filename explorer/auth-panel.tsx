@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import type { ExplorerSession } from './session';
+import type { ExplorerSession, SignInOutcome } from './session';
 
 /**
  * Sign up or in from the explorer: the tokens stay in this tab and go on every request as
@@ -9,7 +9,8 @@ export function AuthPanel({ session, mailbox }: { session: ExplorerSession; mail
   const [signedIn, setSignedIn] = useState(session.current);
   const [loginState, setLoginState] = useState('…');
   const [message, setMessage] = useState<string | null>(null);
-  const [form, setForm] = useState({ email: '', password: '', nickname: '' });
+  const [form, setForm] = useState({ email: '', password: '', nickname: '', code: '' });
+  const [challengeId, setChallengeId] = useState<string | null>(null);
 
   useEffect(() => {
     const update = () => {
@@ -20,11 +21,18 @@ export function AuthPanel({ session, mailbox }: { session: ExplorerSession; mail
     return session.subscribe(update);
   }, [session]);
 
+  const show = (outcome: SignInOutcome) => {
+    setChallengeId(outcome && 'challengeId' in outcome ? outcome.challengeId : null);
+    setMessage(outcome && 'message' in outcome ? outcome.message : outcome ? 'Enter the code from your authenticator app (or a recovery code).' : null);
+  };
   const submit = (kind: 'signUp' | 'signIn') => async (event?: FormEvent) => {
     event?.preventDefault();
-    setMessage(null);
-    const input = kind === 'signUp' ? form : { email: form.email, password: form.password };
-    setMessage(await session.signIn(kind, input));
+    const { email, password, nickname } = form;
+    show(await session.signIn(kind, kind === 'signUp' ? { email, password, nickname } : { email, password }));
+  };
+  const verify = async (event: FormEvent) => {
+    event.preventDefault();
+    show(await session.completeMfa(challengeId!, form.code));
   };
 
   return (
@@ -37,6 +45,11 @@ export function AuthPanel({ session, mailbox }: { session: ExplorerSession; mail
             Sign out
           </button>
         </>
+      ) : challengeId ? (
+        <form onSubmit={(event) => void verify(event)}>
+          <input aria-label="Code" placeholder="6-digit code" autoComplete="one-time-code" value={form.code} onChange={(e) => setForm({ ...form, code: e.target.value })} />
+          <button type="submit">Verify</button>
+        </form>
       ) : (
         <form onSubmit={(event) => void submit('signIn')(event)}>
           <input aria-label="Email" placeholder="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />

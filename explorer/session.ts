@@ -9,8 +9,11 @@ export interface StoredSession {
 
 interface GraphQLAnswer {
   data?: Record<string, unknown> | null;
-  errors?: Array<{ message: string; extensions?: { code?: string; loginState?: string; field?: string } }>;
+  errors?: Array<{ message: string; extensions?: { code?: string; loginState?: string; field?: string; mfaChallenge?: { id: string } } }>;
 }
+
+/** How a sign-in ended: signed in (null), a second step to take, or a message to show. */
+export type SignInOutcome = null | { challengeId: string } | { message: string };
 
 const STORAGE_KEY = 'auth-gateway-explorer-session';
 const PAIR = 'accessToken refreshToken';
@@ -37,12 +40,25 @@ export class ExplorerSession {
     return () => this.listeners.delete(listener);
   }
 
-  /** signUp or signIn; the error message to show, or null once signed in. */
-  async signIn(kind: 'signUp' | 'signIn', input: { email: string; password: string; nickname?: string }): Promise<string | null> {
+  /**
+   * signUp or signIn: null once signed in; a second-step challenge to answer with completeMfa
+   * (the account has MFA on); or the error message to show.
+   */
+  async signIn(kind: 'signUp' | 'signIn', input: { email: string; password: string; nickname?: string }): Promise<SignInOutcome> {
     const inputType = kind === 'signUp' ? 'SignUpInput' : 'SignInInput';
-    const answer = await this.post(`mutation($input: ${inputType}!) { ${kind}(input: $input) { ${PAIR} user { email } } }`, { input });
-    const payload = answer.data?.[kind] as { accessToken: string; refreshToken: string; user: { email: string } } | undefined;
-    if (!payload) return messageOf(answer);
+    return this.signedIn(kind, await this.post(`mutation($input: ${inputType}!) { ${kind}(input: $input) { ${PAIR} user { email } } }`, { input }));
+  }
+
+  /** The second step: a code from the authenticator app, or a recovery code. */
+  async completeMfa(challengeId: string, code: string): Promise<SignInOutcome> {
+    return this.signedIn('completeMfa', await this.post(`mutation($id: ID!, $code: String!) { completeMfa(challengeId: $id, code: $code) { ${PAIR} user { email } } }`, { id: challengeId, code }));
+  }
+
+  private signedIn(field: string, answer: GraphQLAnswer): SignInOutcome {
+    const payload = answer.data?.[field] as { accessToken: string; refreshToken: string; user: { email: string } } | undefined;
+    const challenge = answer.errors?.[0]?.extensions?.mfaChallenge;
+    if (challenge) return { challengeId: challenge.id };
+    if (!payload) return { message: messageOf(answer) };
     this.keep({ accessToken: payload.accessToken, refreshToken: payload.refreshToken, email: payload.user.email });
     return null;
   }

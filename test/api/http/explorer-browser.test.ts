@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
-import { PASSWORD, uniqueEmail } from '../../helpers/accounts.js';
+import { PASSWORD, signUp, uniqueEmail } from '../../helpers/accounts.js';
 import { useBrowser } from '../../helpers/browser.js';
+import { codeAt, enrolTotp } from '../../helpers/second-factor.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
 // A person screenshots can be shown to: test-results/ is ignored by git.
@@ -122,6 +123,28 @@ describe('EXPLORER=bundled', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/explorer-bundled.png` });
       expect(outside).toEqual([]);
       expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, BROWSER_TEST_MS);
+
+  it('an account with TOTP on: the panel asks for the code after the password, and the session it gets answers me', async () => {
+    const email = uniqueEmail();
+    const account = await signUp(app, email);
+    const { secret } = await enrolTotp(app, account.accessToken);
+    const { context, outside } = await offline(app);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${app.url}/graphql`);
+      await page.fill('input[aria-label="Email"]', email);
+      await page.fill('input[aria-label="Password"]', PASSWORD);
+      await page.click('button:has-text("Sign in")');
+      await page.fill('input[aria-label="Code"]', codeAt(app, secret));
+      await page.click('button:has-text("Verify")');
+      await page.waitForSelector('[data-testid="signed-in"]');
+      const answer = JSON.parse(await run(page, '{ me { email mfaEnabled } }')) as { data?: { me?: { email: string; mfaEnabled: boolean } } };
+      expect(answer.data?.me).toEqual({ email, mfaEnabled: true });
+      expect(outside).toEqual([]);
     } finally {
       await context.close();
     }
