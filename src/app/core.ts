@@ -111,7 +111,9 @@ export async function openCore(
   const redis = config.redis === null ? null : await connectRedis(config.redis);
   if (redis) closers.push(() => closeRedis(redis));
   const redisStore = redis && new RedisSessionStore(redis, config.redisKeyPrefix);
-  const sessionStore: SessionStore = redisStore ?? new PostgresSessionStore(orm);
+  const postgresStore = redisStore ? null : new PostgresSessionStore(orm, databaseUrl);
+  if (postgresStore) closers.push(() => postgresStore.close());
+  const sessionStore: SessionStore = redisStore ?? postgresStore!;
   // Changes reach an instance from the database (deleted sessions and users, changed users,
   // rotated keys) and, with sessions in Redis, from the Redis store's announcements.
   const feeds = new Map<string, ChangeFeed>([['postgres', new PostgresChangeFeed(databaseUrl, logger)]]);

@@ -122,25 +122,30 @@ export const postgresBackend: Backend = {
   async open() {
     const databaseUrl = await createTestDatabase();
     const orm = await openDatabase(databaseUrl, MIGRATIONS);
+    const store = new PostgresSessionStore(orm, databaseUrl);
     return {
-      store: new PostgresSessionStore(orm),
+      store,
       makeUser: userMaker(orm),
       feed: () => new PostgresChangeFeed(databaseUrl, silentLogger),
       deleteUserRow: async (userId) => void (await orm.em.fork().execute('delete from users where id = ?', [userId])),
       sql: async (text, params = []) => void (await orm.em.fork().execute(text, params)),
-      close: () => orm.close(true),
+      close: async () => {
+        await store.close();
+        await orm.close(true);
+      },
     };
   },
   async openBroken() {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'session-store-outage-'));
     const server = await startEmbeddedPostgres(dataDir, () => undefined);
     const orm = await openDatabase(server.url, MIGRATIONS);
-    const store = new PostgresSessionStore(orm);
+    const store = new PostgresSessionStore(orm, server.url);
     await store.find({ userId: randomUUID(), id: randomUUID() }); // the pool has a live connection when the server goes
     await server.stop();
     return {
       store,
       close: async () => {
+        await store.close();
         await orm.close(true);
         await rm(dataDir, { recursive: true, force: true });
       },
