@@ -7,14 +7,15 @@ import type { Retention, SessionRecord, SessionRef, SessionStore, SessionTimes }
 import { isSessionRef, isUuid } from './ids.js';
 import { whileAvailable } from './store-failure.js';
 
-// The hot path of every refresh and every access-token check (find, rotate, touch) is one
-// prepared statement each on a small pool of its own: through the ORM, building the query and
-// hydrating an entity cost more CPU than PostgreSQL's own work (bench profile, 2026-12-07).
-const FIND: pg.QueryConfig = {
-  name: 'session-find',
-  text: `select id, user_id, current_hash, previous_hash, rotated_at, generation, rotation_key, amr, auth_time, created_at, last_used_at, expires_at, user_agent, ip
-         from sessions where id = $1 and user_id = $2`,
-};
+// The reads and the in-place updates (find, list, rotate, touch: every refresh, every access-token
+// check past the in-memory liveness) are one prepared statement each on a small pool of the
+// store's own: through the ORM, building the query and hydrating an entity cost more CPU than
+// PostgreSQL's own work (bench profile, 2026-12-07). Inserts and removals stay on the ORM, which
+// joins a caller's transaction.
+const COLUMNS = 'id, user_id, current_hash, previous_hash, rotated_at, generation, rotation_key, amr, auth_time, created_at, last_used_at, expires_at, user_agent, ip';
+const FIND: pg.QueryConfig = { name: 'session-find', text: `select ${COLUMNS} from sessions where id = $1 and user_id = $2` };
+// Most recently used first; ties by id, as in Redis.
+const LIST: pg.QueryConfig = { name: 'session-list', text: `select ${COLUMNS} from sessions where user_id = $1 order by last_used_at desc, id desc` };
 const ROTATE: pg.QueryConfig = {
   name: 'session-rotate',
   text: 'update sessions set previous_hash = $3, current_hash = $4, rotated_at = $5, last_used_at = $5, generation = generation + 1 where id = $1 and user_id = $2 and current_hash = $3',
@@ -101,10 +102,7 @@ export class PostgresSessionStore implements SessionStore {
 
   listForUser(userId: string): Promise<SessionRecord[]> {
     if (!isUuid(userId)) return Promise.resolve([]);
-    return this.run(async (em) => {
-      const rows = await em.find(StoredSession, { user: userId }, { orderBy: { lastUsedAt: 'desc', id: 'desc' }, disableIdentityMap: true });
-      return rows.map(toRecord);
-    });
+    return this.query(async () => (await this.pool.query<SessionRow>({ ...LIST, values: [userId] })).rows.map(fromRow));
   }
 
   rotate(ref: SessionRef, expectedHash: string, nextHash: string, at: number): Promise<boolean> {
@@ -193,21 +191,3 @@ function fromRow(row: SessionRow): SessionRecord {
   };
 }
 
-function toRecord(row: StoredSession): SessionRecord {
-  return {
-    id: row.id,
-    userId: row.user.id,
-    currentHash: row.currentHash,
-    previousHash: row.previousHash,
-    rotatedAt: row.rotatedAt?.getTime() ?? null,
-    generation: row.generation,
-    rotationKey: row.rotationKey,
-    amr: wordsOf(row.amr),
-    authTime: (row.authTime ?? row.createdAt).getTime(),
-    createdAt: row.createdAt.getTime(),
-    lastUsedAt: row.lastUsedAt.getTime(),
-    expiresAt: row.expiresAt.getTime(),
-    userAgent: row.userAgent,
-    ip: row.ip,
-  };
-}
