@@ -3,7 +3,7 @@
  * build time, never at run time: the page, its Monaco workers, its CSS (fonts inlined), and the
  * small script and stylesheet of the EXPLORER=auto page. Prints one line with the size the browser downloads.
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -70,5 +70,4 @@ for (const file of files) {
   raw += body.length;
   gzip += gzipSync(body).length;
 }
-await writeFile(path.join(OUT, 'bundle-size.json'), `${JSON.stringify({ files: files.length, bytes: raw, gzipBytes: gzip })}\n`);
 process.stdout.write(`explorer: ${files.length} files, ${(raw / 2 ** 20).toFixed(1)} MiB (${(gzip / 2 ** 20).toFixed(1)} MiB gzip) in dist/explorer\n`);

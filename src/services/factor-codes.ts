@@ -9,8 +9,8 @@ import type { RateLimits } from './rate-limits.js';
 import { hashRecoveryCode, looksLikeRecoveryCode } from './recovery-codes.js';
 import { matchingStep } from './totp.js';
 
-/** Which kind of code passed. */
-export type CodeKind = 'totp' | 'recovery_code';
+/** What completeMfa accepts, as the contract's MfaMethod enum names them (MFA_REQUIRED lists them). */
+export const MFA_METHODS = ['TOTP', 'RECOVERY_CODE'] as const;
 
 /** Sealed TOTP secrets are bound to their user: moved to another row, one does not open. */
 export function totpSealContext(userId: string): string {
@@ -34,25 +34,25 @@ export class FactorCodes {
   /** With MFA on, `code` must be a valid TOTP or recovery code: INVALID_MFA_CODE otherwise (counted). */
   async require(user: StoredUser, code: string | null, client: ClientInfo): Promise<void> {
     if (!user.mfaEnabled) return;
-    await this.counted(user, client, async () => code !== null && (await this.use(user.id, code, client)) !== null);
+    await this.counted(user, client, async () => code !== null && (await this.use(user.id, code, client)));
   }
 
   /**
    * Uses `code` for the user: a TOTP code of a step not used before, or an unused recovery code.
-   * Null when it is neither. The attempt is not counted here: callers run this inside `counted`.
+   * False when it is neither. The attempt is not counted here: callers run this inside `counted`.
    */
-  async use(userId: string, code: string, client: ClientInfo): Promise<CodeKind | null> {
+  async use(userId: string, code: string, client: ClientInfo): Promise<boolean> {
     const factors = this.accounts.factors();
     const now = this.clock.now();
     if (looksLikeRecoveryCode(code)) {
-      if (!(await factors.useRecoveryCode(userId, hashRecoveryCode(code), new Date(now)))) return null;
+      if (!(await factors.useRecoveryCode(userId, hashRecoveryCode(code), new Date(now)))) return false;
       this.events.record('recovery_code_used', { userId, client });
-      return 'recovery_code';
+      return true;
     }
     const totp = await factors.totp(userId);
-    if (!totp?.confirmed) return null;
+    if (!totp?.confirmed) return false;
     const step = matchingStep(this.sealer.open(totp.sealedSecret, totpSealContext(userId)), code.trim(), now);
-    return step !== null && (await factors.acceptStep(userId, step)) ? 'totp' : null;
+    return step !== null && (await factors.acceptStep(userId, step));
   }
 
   /** Runs a code check as one sign-in attempt on the account: a refusal, or a false check, is INVALID_MFA_CODE. */

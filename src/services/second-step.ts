@@ -8,7 +8,7 @@ import type { AuthMethod } from './access-tokens.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import type { SignedIn } from './signed-in.js';
-import type { FactorCodes } from './factor-codes.js';
+import { type FactorCodes, MFA_METHODS } from './factor-codes.js';
 import type { Sessions } from './sessions.js';
 import { profileOf } from './user-profile.js';
 
@@ -16,8 +16,6 @@ import { profileOf } from './user-profile.js';
 const CHALLENGE_TTL_MS = 5 * 60_000;
 /** …and dies at this many wrong codes. */
 const MAX_WRONG_CODES = 5;
-/** What completeMfa accepts, as the contract's MfaMethod names them (graphql/types/second-factor-types.ts). */
-const METHODS = ['TOTP', 'RECOVERY_CODE'];
 
 /** What a challenge remembers of the first step. */
 interface FirstStep {
@@ -49,7 +47,7 @@ export class SecondStep {
     const password = amr.includes('pwd') && user.passwordHash !== null ? sha256(user.passwordHash) : null;
     await this.challenges.put(challengeKey(id), { userId: user.id, amr, password } satisfies FirstStep, now + CHALLENGE_TTL_MS, now);
     this.events.record('mfa_challenged', { userId: user.id, client, detail: { firstStep: amr.join(' ') } });
-    throw new AuthError('MFA_REQUIRED', { extras: { mfaChallenge: { id, expiresIn: CHALLENGE_TTL_MS / 1000, methods: METHODS } } });
+    throw new AuthError('MFA_REQUIRED', { extras: { mfaChallenge: { id, expiresIn: CHALLENGE_TTL_MS / 1000, methods: [...MFA_METHODS] } } });
   }
 
   /**
@@ -62,10 +60,10 @@ export class SecondStep {
     const pending = await this.challenges.peek<FirstStep>(key, this.clock.now());
     if (!pending) throw new AuthError('INVALID_MFA_CHALLENGE');
     const users = this.accounts.users();
-    const user = await users.findById(pending.payload.userId);
-    if (!user || !samePassword(pending.payload, user)) throw new AuthError('INVALID_MFA_CHALLENGE');
+    const user = await users.findById(pending.userId);
+    if (!user || !samePassword(pending, user)) throw new AuthError('INVALID_MFA_CHALLENGE');
     try {
-      await this.codes.counted(user, client, async () => (await this.codes.use(user.id, code, client)) !== null);
+      await this.codes.counted(user, client, () => this.codes.use(user.id, code, client));
     } catch (error) {
       if (error instanceof AuthError && error.code === 'INVALID_MFA_CODE') await this.challenges.fail(key, MAX_WRONG_CODES);
       throw error;
@@ -73,9 +71,10 @@ export class SecondStep {
     // Used once: of two right answers racing, one takes the challenge.
     const firstStep = await this.challenges.take<FirstStep>(key, this.clock.now());
     if (!firstStep) throw new AuthError('INVALID_MFA_CHALLENGE');
-    const tokens = await this.sessions.startWhileEnabled(user, client, [...firstStep.amr, 'otp', 'mfa'], () => users.isEnabled(user.id));
+    const amr: AuthMethod[] = [...firstStep.amr, 'otp', 'mfa'];
+    const tokens = await this.sessions.startWhileEnabled(user, client, amr, () => users.isEnabled(user.id));
     if (!tokens) throw new AuthError('ACCOUNT_DISABLED');
-    this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client, detail: { amr: [...firstStep.amr, 'otp', 'mfa'].join(' ') } });
+    this.events.record('sign_in', { userId: user.id, sessionId: tokens.sessionId, client, detail: { amr: amr.join(' ') } });
     return { user: profileOf(user), tokens, isNewUser: false };
   }
 }

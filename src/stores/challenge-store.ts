@@ -4,12 +4,6 @@ import { sha256 } from '../infra/random.js';
 import type { RedisClient } from '../infra/redis.js';
 import { whileAvailable, whileReachable } from './store-failure.js';
 
-/** A pending challenge: what it was issued for, and how many wrong answers it has had. */
-export interface PendingChallenge<T> {
-  payload: T;
-  failures: number;
-}
-
 /**
  * Short-lived, single-use challenges (a second sign-in step, a passkey ceremony), kept in Redis
  * or PostgreSQL like OAuth states. Ids are stored only as SHA-256 hashes. `take` removes the
@@ -17,12 +11,12 @@ export interface PendingChallenge<T> {
  */
 export interface ChallengeStore {
   put(id: string, payload: unknown, expiresAt: number, now: number): Promise<void>;
-  /** The challenge, left in place; null when unknown, taken or expired at `now`. */
-  peek<T>(id: string, now: number): Promise<PendingChallenge<T> | null>;
+  /** What the challenge was issued for, left in place; null when unknown, taken or expired at `now`. */
+  peek<T>(id: string, now: number): Promise<T | null>;
   /** The challenge, removed; null when unknown, already taken or expired at `now`. */
   take<T>(id: string, now: number): Promise<T | null>;
-  /** Counts a wrong answer; at `limit` wrong answers the challenge is removed. Returns the count. */
-  fail(id: string, limit: number): Promise<number>;
+  /** Counts a wrong answer; at `limit` wrong answers the challenge is removed. */
+  fail(id: string, limit: number): Promise<void>;
 }
 
 interface StoredChallenge {
@@ -36,7 +30,7 @@ local failures = redis.call('INCR', KEYS[2])
 local at = redis.call('PEXPIRETIME', KEYS[1])
 if at > 0 then redis.call('PEXPIREAT', KEYS[2], at) else redis.call('PEXPIRE', KEYS[2], 600000) end
 if failures >= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end
-return failures`;
+return 0`;
 
 export class RedisChallengeStore implements ChallengeStore {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
@@ -47,20 +41,18 @@ export class RedisChallengeStore implements ChallengeStore {
     });
   }
 
-  peek<T>(id: string, now: number): Promise<PendingChallenge<T> | null> {
-    return whileReachable('redis', async () => {
-      const [stored, failures] = await this.redis.mget(this.key(id), this.failuresKey(id));
-      const challenge = alive<T>(stored ?? null, now);
-      return challenge && { payload: challenge, failures: Number(failures ?? 0) };
-    });
+  peek<T>(id: string, now: number): Promise<T | null> {
+    return whileReachable('redis', async () => alive<T>(await this.redis.get(this.key(id)), now));
   }
 
   take<T>(id: string, now: number): Promise<T | null> {
     return whileReachable('redis', async () => alive<T>(await this.redis.getdel(this.key(id)), now));
   }
 
-  fail(id: string, limit: number): Promise<number> {
-    return whileReachable('redis', async () => Number(await this.redis.eval(FAIL, 2, this.key(id), this.failuresKey(id), limit)));
+  fail(id: string, limit: number): Promise<void> {
+    return whileReachable('redis', async () => {
+      await this.redis.eval(FAIL, 2, this.key(id), this.failuresKey(id), limit);
+    });
   }
 
   // One hash tag per challenge: the script's two keys share a cluster slot.
@@ -90,10 +82,10 @@ export class PostgresChallengeStore implements ChallengeStore {
     });
   }
 
-  peek<T>(id: string, now: number): Promise<PendingChallenge<T> | null> {
+  peek<T>(id: string, now: number): Promise<T | null> {
     return whileAvailable('database', async () => {
       const row = await this.orm.em.fork().findOne(AuthChallenge, { idHash: sha256(id), expiresAt: { $gt: new Date(now) } }, { disableIdentityMap: true });
-      return row && { payload: row.payload as T, failures: row.failures };
+      return row && (row.payload as T);
     });
   }
 
@@ -104,12 +96,11 @@ export class PostgresChallengeStore implements ChallengeStore {
     });
   }
 
-  fail(id: string, limit: number): Promise<number> {
+  fail(id: string, limit: number): Promise<void> {
     return whileAvailable('database', async () => {
       const em = this.orm.em.fork();
       const [row]: Array<{ failures: number }> = await em.execute('update auth_challenges set failures = failures + 1 where id_hash = ? returning failures', [sha256(id)]);
       if (row && row.failures >= limit) await em.execute('delete from auth_challenges where id_hash = ?', [sha256(id)]);
-      return row?.failures ?? limit;
     });
   }
 }

@@ -1,13 +1,11 @@
 import type { SignedIn } from '../../services/signed-in.js';
 import type { DeviceSession } from '../../services/device-session.js';
+import { MFA_METHODS } from '../../services/factor-codes.js';
 import type { TokenPair } from '../../services/token-pair.js';
 import type { UserProfile } from '../../services/user-profile.js';
 import { AuthPayload } from './auth-payload.js';
-import { MfaMethod } from './second-factor-types.js';
 import { SessionView } from './session-view.js';
 import { UserView } from './user-view.js';
-
-const MFA_METHODS = [MfaMethod.TOTP, MfaMethod.RECOVERY_CODE];
 
 /** The GraphQL view of a user; the email only when the viewer is that user. */
 export function toUserView(user: UserProfile, viewerId: string | null): UserView {
@@ -21,7 +19,7 @@ export function toUserView(user: UserProfile, viewerId: string | null): UserView
     createdAt: user.createdAt,
     pendingEmail: viewerId === user.id ? user.pendingEmail : null,
     mfaEnabled: viewerId === user.id && user.mfaEnabled,
-    mfaMethods: viewerId === user.id && user.mfaEnabled ? MFA_METHODS : [],
+    mfaMethods: viewerId === user.id && user.mfaEnabled ? [...MFA_METHODS] : [],
   });
 }
 

@@ -1,15 +1,14 @@
 import { GraphQLScalarType } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { MFA_METHODS } from '../../services/factor-codes.js';
 
 /** WebAuthn options and responses travel as the JSON objects @simplewebauthn/browser consumes and produces. */
 export const JSONObjectScalar = new GraphQLScalarType({ ...GraphQLJSONObject.toConfig(), specifiedByURL: undefined });
 
-/** What completeMfa accepts (listed in MFA_REQUIRED's extensions.mfaChallenge.methods). */
-export enum MfaMethod {
-  TOTP = 'TOTP',
-  RECOVERY_CODE = 'RECOVERY_CODE',
-}
+/** What completeMfa accepts (listed in MFA_REQUIRED's extensions.mfaChallenge.methods): the services' one list. */
+export const MfaMethod = Object.fromEntries(MFA_METHODS.map((name) => [name, name])) as { readonly [M in (typeof MFA_METHODS)[number]]: M };
+export type MfaMethod = (typeof MFA_METHODS)[number];
 
 registerEnumType(MfaMethod, { name: 'MfaMethod', description: 'A way to answer a second-step challenge.' });
 

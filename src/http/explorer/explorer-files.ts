@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
 };
 
 /**

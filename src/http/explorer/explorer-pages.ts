@@ -10,14 +10,15 @@ const APOLLO_SANDBOX_FRAME = 'https://sandbox.embed.apollographql.com';
 
 /**
  * Nothing but this gateway. Monaco writes style attributes as it lays text out (no nonce can
- * cover those); <style> elements it creates carry the page's nonce (explorer/csp-nonce.ts).
+ * cover those); <style> elements it creates carry the page's nonce (explorer/csp-nonce.ts). The
+ * files (scripts, workers, CSS) create no <style> of their own: theirs needs no nonce.
  */
-function bundledPolicy(nonce: string): string {
+function bundledPolicy(nonce: string | null): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    `style-src-elem 'self' 'nonce-${nonce}'`,
+    nonce === null ? "style-src-elem 'self'" : `style-src-elem 'self' 'nonce-${nonce}'`,
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
@@ -31,6 +32,8 @@ function bundledPolicy(nonce: string): string {
 }
 
 /** The auto page: ours, plus Apollo's embed script and its frame. */
+const FILE_POLICY = bundledPolicy(null);
+
 const AUTO_POLICY = [
   "default-src 'self'",
   `script-src 'self' ${APOLLO_SANDBOX_SCRIPT}`,
@@ -94,7 +97,7 @@ export class ExplorerPages {
   }
 
   file(relative: string, response: ServerResponse): Promise<void> {
-    return sendExplorerFile(this.directory, relative, response, { 'content-security-policy': bundledPolicy(randomBytes(16).toString('base64')) });
+    return sendExplorerFile(this.directory, relative, response, { 'content-security-policy': FILE_POLICY });
   }
 }
 
