@@ -1,4 +1,4 @@
-import { raw } from '@mikro-orm/core';
+import { raw, TransactionContext } from '@mikro-orm/core';
 import pg from 'pg';
 import type { MikroORM } from '../db/database.js';
 import { POSTGRES_DEADLINES } from '../infra/postgres-deadlines.js';
@@ -7,11 +7,11 @@ import type { Retention, SessionRecord, SessionRef, SessionStore, SessionTimes }
 import { isSessionRef, isUuid } from './ids.js';
 import { whileAvailable } from './store-failure.js';
 
-// The reads and the in-place updates (find, list, rotate, touch: every refresh, every access-token
+// The reads, the in-place updates and the removals (every refresh, every logout, every access-token
 // check past the in-memory liveness) are one prepared statement each on a small pool of the
 // store's own: through the ORM, building the query and hydrating an entity cost more CPU than
-// PostgreSQL's own work (bench profile, 2026-12-07). Inserts and removals stay on the ORM, which
-// joins a caller's transaction.
+// PostgreSQL's own work (bench profile, 2026-12-07). A removal made inside a caller's transaction
+// runs in that transaction instead (see `removal`). Creation stays on the ORM.
 const COLUMNS = 'id, user_id, current_hash, previous_hash, rotated_at, generation, rotation_key, amr, auth_time, created_at, last_used_at, expires_at, user_agent, ip';
 const FIND: pg.QueryConfig = { name: 'session-find', text: `select ${COLUMNS} from sessions where id = $1 and user_id = $2` };
 // Most recently used first; ties by id, as in Redis.
@@ -21,6 +21,8 @@ const ROTATE: pg.QueryConfig = {
   text: 'update sessions set previous_hash = $3, current_hash = $4, rotated_at = $5, last_used_at = $5, generation = generation + 1 where id = $1 and user_id = $2 and current_hash = $3',
 };
 const TOUCH: pg.QueryConfig = { name: 'session-touch', text: 'update sessions set last_used_at = $3 where id = $1 and user_id = $2' };
+const DELETE: pg.QueryConfig = { name: 'session-delete', text: 'delete from sessions where id = $1 and user_id = $2 returning created_at, last_used_at' };
+const DELETE_FOR_USER: pg.QueryConfig = { name: 'session-delete-for-user', text: 'delete from sessions where user_id = $1 returning id' };
 
 interface SessionRow {
   id: string;
@@ -131,29 +133,29 @@ export class PostgresSessionStore implements SessionStore {
 
   delete(ref: SessionRef): Promise<SessionTimes | null> {
     if (!isSessionRef(ref)) return Promise.resolve(null);
-    return this.run(async (em) => {
-      // A raw row is not hydrated: its timestamps come as the driver gives them.
-      const [row]: Array<{ created_at: string | Date; last_used_at: string | Date }> = await em.execute(
-        'delete from sessions where id = ? and user_id = ? returning created_at, last_used_at',
-        [ref.id, ref.userId],
-      );
+    return this.query(async () => {
+      const [row] = await this.removal<{ created_at: string | Date; last_used_at: string | Date }>(DELETE, [ref.id, ref.userId]);
       return row ? { createdAt: new Date(row.created_at).getTime(), lastUsedAt: new Date(row.last_used_at).getTime() } : null;
     });
   }
 
   deleteForUser(userId: string): Promise<string[]> {
     if (!isUuid(userId)) return Promise.resolve([]);
-    return this.run(async (em) => {
-      const rows: Array<{ id: string }> = await em.execute('delete from sessions where user_id = ? returning id', [userId]);
-      return rows.map((row) => row.id);
-    });
+    return this.query(async () => (await this.removal<{ id: string }>(DELETE_FOR_USER, [userId])).map((row) => row.id));
   }
 
   /**
-   * Called inside a database transaction (OAuth linking ends the account's sessions as part of
-   * it), an operation joins that transaction: it commits or rolls back with it, and never waits
-   * for a second pooled connection while the first is held.
+   * Called inside a database transaction (OAuth linking, a password reset or an account deletion
+   * ends the account's sessions as part of it), a removal joins that transaction: it commits or
+   * rolls back with it, and never waits for a second connection while the first is held.
+   * Otherwise it is a prepared statement on the pool. Rows there come as the driver gives them.
    */
+  private async removal<R>(statement: pg.QueryConfig, values: unknown[]): Promise<R[]> {
+    const transaction = TransactionContext.getEntityManager(this.orm.em.name) as MikroORM['em'] | undefined;
+    if (transaction?.isInTransaction()) return transaction.execute(withQuestionMarks(statement.text), values);
+    return (await this.pool.query({ ...statement, values })).rows as R[];
+  }
+
   private query<T>(operation: () => Promise<T>): Promise<T> {
     return whileAvailable('postgres session store', operation);
   }
@@ -163,6 +165,10 @@ export class PostgresSessionStore implements SessionStore {
   }
 }
 
+/** The ORM binds `?` in order; every statement here names each `$n` once, in order. */
+function withQuestionMarks(text: string): string {
+  return text.replace(/\$\d+/g, '?');
+}
 
 function wordsOf(text: string): string[] {
   return text === '' ? [] : text.split(' ');

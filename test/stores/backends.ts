@@ -31,6 +31,8 @@ export interface Harness {
   deleteUserRow?(userId: string): Promise<void>;
   /** Runs one statement of plain SQL, `?` for each parameter (PostgreSQL only). */
   sql?(text: string, params?: unknown[]): Promise<void>;
+  /** Runs `work` inside a database transaction of the caller's, then commits or (`rollBack`) rolls it back (PostgreSQL only). */
+  inTransaction?(work: () => Promise<void>, outcome: 'commit' | 'rollBack'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,18 @@ export const postgresBackend: Backend = {
       feed: () => new PostgresChangeFeed(databaseUrl, silentLogger),
       deleteUserRow: async (userId) => void (await orm.em.fork().execute('delete from users where id = ?', [userId])),
       sql: async (text, params = []) => void (await orm.em.fork().execute(text, params)),
+      inTransaction: async (work, outcome) => {
+        const rolledBack = new Error('rolled back on purpose');
+        await orm.em
+          .fork()
+          .transactional(async () => {
+            await work();
+            if (outcome === 'rollBack') throw rolledBack;
+          })
+          .catch((error: unknown) => {
+            if (error !== rolledBack) throw error;
+          });
+      },
       close: async () => {
         await store.close();
         await orm.close(true);
