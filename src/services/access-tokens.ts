@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../infra/clock.js';
 import type { SessionRecord } from '../stores/session-store.js';
+import { BoundedMap, stringBytes } from './bounded-map.js';
 import type { SigningKeyring } from './signing-keyring.js';
 import { SIGNING_ALGORITHM, type PublicJwk } from './signing-keys.js';
 
@@ -46,10 +47,18 @@ interface VerifiedToken {
 }
 
 // Verified tokens remembered, so a client's repeated requests cost one ES256 verification.
-const MAX_REMEMBERED = 10_000;
+// 8 MiB hold ~9,000 tokens of ~700 characters.
+const MAX_REMEMBERED_BYTES = 8 * 2 ** 20;
+/** What a remembered token costs besides its strings: measured by `npm run bench` (bench/cache-costs.ts). */
+export const VERIFIED_ENTRY_BYTES = 200;
+
+function bytesOf(token: string, verified: VerifiedToken): number {
+  const { claims } = verified;
+  return VERIFIED_ENTRY_BYTES + [token, verified.kid, claims.userId, claims.sessionId, claims.scope].reduce((sum, text) => sum + stringBytes(text), 0);
+}
 
 export class AccessTokens {
-  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly verified = new BoundedMap<string, VerifiedToken>(MAX_REMEMBERED_BYTES, bytesOf);
 
   constructor(
     private readonly keys: Pick<SigningKeyring, 'signingKey' | 'verificationKey' | 'jwks'>,
@@ -103,7 +112,6 @@ export class AccessTokens {
   }
 
   private remember(token: string, verified: VerifiedToken): void {
-    if (this.verified.size >= MAX_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, verified);
   }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../infra/clock.js';
+import { BoundedMap } from './bounded-map.js';
 
 interface Entry<V> {
   value: V;
@@ -12,17 +13,19 @@ interface Entry<V> {
  * announcements; and for at most `maxAgeMs`, which bounds the harm of one lost announcement.
  */
 export class AnnouncedCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+  private readonly entries: BoundedMap<string, Entry<V>>;
   private readonly deafFeeds: Set<string>;
   /** Changes whenever entries are dropped, so a value loaded before that is not kept. */
   private epoch = 0;
 
+  /** `bytesOf` is what one entry costs in all (key, value and this cache's own wrapper). */
   constructor(
     private readonly clock: Clock,
     feeds: readonly string[],
-    private readonly limits: { maxAgeMs: number; maxEntries: number },
+    private readonly limits: { maxAgeMs: number; maxBytes: number; bytesOf: (key: string, value: V) => number },
   ) {
     this.deafFeeds = new Set(feeds);
+    this.entries = new BoundedMap(limits.maxBytes, (key, entry) => limits.bytesOf(key, entry.value));
   }
 
   /** The value, or undefined when the store must be asked. */
@@ -39,8 +42,6 @@ export class AnnouncedCache<V> {
 
   set(key: string, value: V, ticket: number): void {
     if (ticket !== this.epoch || this.deafFeeds.size > 0) return;
-    this.entries.delete(key);
-    if (this.entries.size >= this.limits.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { value, fetchedAt: this.clock.now() });
   }
 

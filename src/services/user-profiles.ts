@@ -2,10 +2,25 @@ import type { Clock } from '../infra/clock.js';
 import type { ChangeListener } from '../stores/change-feed.js';
 import type { UserRepository } from '../stores/user-repository.js';
 import { AnnouncedCache } from './announced-cache.js';
+import { stringBytes } from './bounded-map.js';
 import { profileOf, type UserProfile } from './user-profile.js';
 
 const MAX_AGE_MS = 10_000;
-const MAX_ENTRIES = 100_000;
+/** 8 MiB hold ~15,000 profiles of typical length. */
+const MAX_BYTES = 8 * 2 ** 20;
+/**
+ * What a cached profile costs besides its strings (the profile object, its date, its provider
+ * list, the cache's wrapper), and what a cached "no such user" costs: measured by `npm run bench`
+ * (bench/cache-costs.ts).
+ */
+export const PROFILE_ENTRY_BYTES = 400;
+export const NO_PROFILE_ENTRY_BYTES = 160;
+
+function bytesOf(key: string, profile: UserProfile | null): number {
+  if (profile === null) return NO_PROFILE_ENTRY_BYTES + stringBytes(key);
+  const strings = [key, profile.id, profile.email, profile.nickname, profile.pendingEmail].reduce((sum, text) => sum + (text === null ? 0 : stringBytes(text)), 0);
+  return PROFILE_ENTRY_BYTES + strings + 8 * profile.providers.length;
+}
 
 /**
  * Users' profiles as `me`, `refresh` and entity references show them. Each is read once and then
@@ -22,7 +37,7 @@ export class UserProfiles {
     clock: Clock,
     private readonly feed: string,
   ) {
-    this.cache = new AnnouncedCache(clock, [feed], { maxAgeMs: MAX_AGE_MS, maxEntries: MAX_ENTRIES });
+    this.cache = new AnnouncedCache(clock, [feed], { maxAgeMs: MAX_AGE_MS, maxBytes: MAX_BYTES, bytesOf });
   }
 
   /** The user's profile; null when there is no such user. */

@@ -1,7 +1,10 @@
 import { AnnouncedCache } from '../../src/services/announced-cache.js';
 import { TestClock } from '../helpers/test-clock.js';
 
-const LIMITS = { maxAgeMs: 10_000, maxEntries: 100 };
+/** Every entry costs one "byte": a budget of n bytes holds n entries. */
+const one = () => 1;
+type Limits = { maxAgeMs: number; maxBytes: number; bytesOf: (key: string, value: string) => number };
+const LIMITS: Limits = { maxAgeMs: 10_000, maxBytes: 100, bytesOf: one };
 
 /** A cache over two feeds, both listening, as in steady state. */
 function listeningCache(clock = new TestClock(), limits = LIMITS): AnnouncedCache<string> {
@@ -58,7 +61,7 @@ describe('AnnouncedCache', () => {
 
     it('honours its own maxAgeMs', () => {
       const clock = new TestClock();
-      const cache = listeningCache(clock, { maxAgeMs: 500, maxEntries: 100 });
+      const cache = listeningCache(clock, { maxAgeMs: 500, maxBytes: 100, bytesOf: one });
       put(cache, 'a', 'A');
       clock.advance(500);
       expect(cache.get('a')).toBe('A');
@@ -202,8 +205,8 @@ describe('AnnouncedCache', () => {
     });
   });
 
-  describe('maxEntries', () => {
-    const small = () => listeningCache(new TestClock(), { maxAgeMs: 10_000, maxEntries: 3 });
+  describe('maxBytes', () => {
+    const small = () => listeningCache(new TestClock(), { maxAgeMs: 10_000, maxBytes: 3, bytesOf: one });
 
     it('evicts the oldest entry to make room for a new one', () => {
       const cache = small();
@@ -241,6 +244,19 @@ describe('AnnouncedCache', () => {
       cache.forget('b');
       put(cache, 'd');
       for (const key of ['a', 'c', 'd']) expect(cache.get(key)).toBe(`value of ${key}`);
+    });
+
+    it('weighs entries by what they cost: a large value pushes out as many old ones as it needs', () => {
+      const cache = listeningCache(new TestClock(), { maxAgeMs: 10_000, maxBytes: 10, bytesOf: (_key: string, value: string) => value.length });
+      for (const key of ['a', 'b', 'c']) put(cache, key, 'xxx');
+      put(cache, 'd', 'yyyyyy');
+      expect(cache.get('a')).toBeUndefined();
+      expect(cache.get('b')).toBeUndefined();
+      expect(cache.get('c')).toBe('xxx');
+      expect(cache.get('d')).toBe('yyyyyy');
+      put(cache, 'e', 'z'.repeat(11));
+      expect(cache.get('e')).toBeUndefined();
+      expect(cache.get('d')).toBe('yyyyyy');
     });
   });
 });
