@@ -15,13 +15,19 @@ const FAIL_FAST: RedisOptions = {
 
 const backoff = (attempt: number) => Math.min(attempt * 100, 1_000);
 
+// Commands issued in the same tick (by concurrent requests) go out in one write: on loopback a
+// socket write costs more CPU than most of the work a command asks for (bench profile, 2026-12-07).
+// A batch is sent once the one before it has its answers, so a command can wait for the batch
+// ahead and then for its own: half a second each keeps a frozen Redis's answer within a second.
+const COMMANDS: RedisOptions = { ...FAIL_FAST, commandTimeout: 500 };
+
 export async function connectRedis(location: RedisLocation): Promise<RedisClient> {
   const client =
     location.kind === 'server'
-      ? new Redis(location.url, { ...FAIL_FAST, lazyConnect: true, retryStrategy: backoff })
+      ? new Redis(location.url, { ...COMMANDS, enableAutoPipelining: true, lazyConnect: true, retryStrategy: backoff })
       : new Cluster(
           location.nodes.map((node) => ({ host: node.host, port: node.port })),
-          { lazyConnect: true, enableOfflineQueue: false, clusterRetryStrategy: backoff, redisOptions: FAIL_FAST },
+          { enableAutoPipelining: true, lazyConnect: true, enableOfflineQueue: false, clusterRetryStrategy: backoff, redisOptions: COMMANDS },
         );
   // Errors reach the callers of each command; without a listener ioredis would log to stderr.
   client.on('error', () => undefined);
