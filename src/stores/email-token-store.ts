@@ -45,25 +45,24 @@ export class EmailTokenStore {
    * long for an account as for none.
    */
   async issueForResettableAccount(email: string, token: Omit<NewEmailToken, 'userId' | 'email' | 'newEmail'>, mail: QueuedMail): Promise<string | null> {
+    // One statement, so one round trip and a transaction of its own. Its commit does not wait for
+    // the log to reach the disk (set_config, local to that transaction): a commit that wrote rows
+    // would otherwise wait and one that wrote none would not, and that wait would tell who has an
+    // account. A database crash in the next fraction of a second may lose the link; the user asks again.
     const rows: Array<{ user_id: string }> = await whileAvailable('database', () =>
-      this.em.transactional(async (tx) => {
-        // A commit that wrote rows would otherwise wait for the log to reach the disk, and one
-        // that wrote none would not: that wait would tell who has an account. Either way the
-        // commit does not wait; a database crash in the next fraction of a second may lose the
-        // link, and the user asks again.
-        await tx.execute('set local synchronous_commit = off');
-        return tx.execute(
-          `with target as (
-             select id from users where email = ? and disabled_at is null and (password_hash is not null or email_verified)
-           ), token as (
-             insert into one_time_tokens (id, user_id, purpose, email, token_hash, expires_at, created_at)
-             select gen_random_uuid(), id, ?, ?, ?, ?, ? from target returning user_id
-           )
-           insert into mail_outbox (user_id, purpose, locale, to_address, subject, text_body, html_body)
-           select user_id, ?, ?, ?, ?, ?, ? from token returning user_id`,
-          [email, token.purpose, email, token.tokenHash, token.expiresAt, token.createdAt, mail.purpose, mail.locale, mail.to, mail.subject, mail.text, mail.html],
-        );
-      }),
+      this.em.execute(
+        `with no_flush_wait as (
+           select set_config('synchronous_commit', 'off', true)
+         ), target as (
+           select id from users, no_flush_wait where email = ? and disabled_at is null and (password_hash is not null or email_verified)
+         ), token as (
+           insert into one_time_tokens (id, user_id, purpose, email, token_hash, expires_at, created_at)
+           select gen_random_uuid(), id, ?, ?, ?, ?, ? from target returning user_id
+         )
+         insert into mail_outbox (user_id, purpose, locale, to_address, subject, text_body, html_body)
+         select user_id, ?, ?, ?, ?, ?, ? from token returning user_id`,
+        [email, token.purpose, email, token.tokenHash, token.expiresAt, token.createdAt, mail.purpose, mail.locale, mail.to, mail.subject, mail.text, mail.html],
+      ),
     );
     return rows[0]?.user_id ?? null;
   }
