@@ -243,12 +243,12 @@ export async function settle(roots: readonly number[], maxCores = 0.05, timeoutM
   return false;
 }
 
-/** Resident memory in bytes of `root` and its descendants. */
+/** Resident memory in bytes of the largest process among `root` and its descendants (a WORKERS=N gateway is N + 1 processes). */
 export function rssBytes(root: number): number {
   let kib = 0;
   for (const pid of processTree(root)) {
     try {
-      kib += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      kib = Math.max(kib, Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
     } catch {
       // gone meanwhile
     }

@@ -23,6 +23,7 @@ export interface BaselineRef {
 export class Report {
   private readonly results: Result[] = [];
   private readonly rss = new Map<string, number[]>();
+  private readonly peakRss = new Map<string, number>();
 
   constructor(private readonly baselineOf: (scenario: string, store: string) => BaselineRef | undefined) {}
 
@@ -39,8 +40,15 @@ export class Report {
     );
   }
 
+  /** A reading for the table (after the warm-up and after each round). */
   addRss(gateway: string, bytes: number): void {
     this.rss.set(gateway, [...(this.rss.get(gateway) ?? []), bytes]);
+    this.notePeakRss(gateway, bytes);
+  }
+
+  /** A reading taken right after a scenario ran. */
+  notePeakRss(gateway: string, bytes: number): void {
+    this.peakRss.set(gateway, Math.max(bytes, this.peakRss.get(gateway) ?? 0));
   }
 
   /** Medians over rounds, in first-seen order. */
@@ -89,11 +97,16 @@ export class Report {
     return lines.join('\n');
   }
 
+  /** The highest reading of each gateway, after any scenario. */
+  maxRss(): Array<[string, number]> {
+    return [...this.peakRss];
+  }
+
   rssTable(): string {
     // The first reading is taken after the warm-up, before round 1.
     const columns = Math.max(0, ...[...this.rss.values()].map((v) => v.length));
     const lines = [
-      `| gateway RSS | after warm-up | ${Array.from({ length: columns - 1 }, (_, i) => `after round ${i + 1}`).join(' | ')} |`,
+      `| gateway RSS (its largest process) | after warm-up | ${Array.from({ length: columns - 1 }, (_, i) => `after round ${i + 1}`).join(' | ')} |`,
       `| --- | ${Array.from({ length: columns }, () => '---:').join(' | ')} |`,
     ];
     for (const [gateway, values] of this.rss) lines.push(`| ${gateway} | ${values.map((b) => `${fmt(b / 2 ** 20, 0)} MiB`).join(' | ')} |`);

@@ -3,6 +3,7 @@
  * server process: requests per second, latency, errors and the server's CPU per request.
  */
 import autocannon from 'autocannon';
+import type { FakeGoogle, GoogleProfile } from '../test/fakes/oauth/index.js';
 import { cpuMicros, settle } from './processes.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -15,6 +16,12 @@ export const OPERATIONS = {
   logout: 'mutation Logout { logout }',
   signIn: 'mutation SignIn($i: SignInInput!) { signIn(input: $i) { accessToken refreshToken expiresIn } }',
   signUp: 'mutation SignUp($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken expiresIn isNewUser } }',
+  requestPasswordReset: 'mutation Forgot($e: String!) { requestPasswordReset(email: $e) }',
+  startTotp: 'mutation StartTotp($p: String) { startTotpEnrollment(password: $p) { secret } }',
+  confirmTotp: 'mutation ConfirmTotp($c: String!) { confirmTotpEnrollment(code: $c) }',
+  completeMfa: 'mutation CompleteMfa($id: ID!, $c: String!) { completeMfa(challengeId: $id, code: $c) { accessToken refreshToken expiresIn } }',
+  oauthLogin: 'mutation OAuthLogin($code: String!, $r: String!) { oauthLogin(provider: GOOGLE, code: $code, redirectUri: $r) { accessToken refreshToken expiresIn isNewUser } }',
+  entities: 'query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on User { id nickname } } }',
 } as const;
 
 /** What a scenario needs from its gateway's seeded data. */
@@ -27,6 +34,12 @@ export interface Pools {
   logoutTokens: string[][];
   /** Accounts whose hashes have the gateway's bcrypt cost, for `signIn`. */
   signInAccounts: Array<{ email: string; password: string }>;
+  /** For each round, addresses of accounts with a password, each asked for once. */
+  resetEmails: string[][];
+  /** Second-step challenges with the recovery code that answers each; refilled before every run. */
+  mfaChallenges: Array<{ id: string; code: string }>;
+  /** Ids of existing users, for `_entities`. */
+  userIds: string[];
 }
 
 /** One kind of load: the request template (with per-request setup) and optionally a fixed count. */
@@ -97,6 +110,53 @@ export const loads = {
         return request;
       },
     };
+  },
+
+  /** A link asked for each address of this round's pool once: a fixed number of requests. */
+  requestPasswordReset(pools: Pools, round: number): Load {
+    const emails = pools.resetEmails[round] ?? [];
+    let next = 0;
+    return {
+      body: '',
+      amount: emails.length,
+      setupRequest(request) {
+        request.body = body(OPERATIONS.requestPasswordReset, { e: emails[next++ % emails.length] });
+        return request;
+      },
+    };
+  },
+
+  /** Answers each minted challenge once: a fixed number of requests. */
+  completeMfa(pools: Pools): Load {
+    const challenges = pools.mfaChallenges.splice(0);
+    let next = 0;
+    return {
+      body: '',
+      amount: challenges.length,
+      setupRequest(request) {
+        const challenge = challenges[next++ % challenges.length]!;
+        request.body = body(OPERATIONS.completeMfa, { id: challenge.id, c: challenge.code });
+        return request;
+      },
+    };
+  },
+
+  /** Each request brings a code the provider just issued for one of `profiles` (the consent step happens in this process). */
+  oauthLogin(google: FakeGoogle, profiles: readonly GoogleProfile[], redirectUri: string): Load {
+    let next = 0;
+    return {
+      body: '',
+      setupRequest(request) {
+        const code = google.issueCode({ profile: profiles[next++ % profiles.length]!, redirectUri });
+        request.body = body(OPERATIONS.oauthLogin, { code, r: redirectUri });
+        return request;
+      },
+    };
+  },
+
+  /** A router's batched entity fetch: every user of `userIds` (100 by default) in one request. */
+  entities(pools: Pools): Load {
+    return { body: body(OPERATIONS.entities, { r: pools.userIds.map((id) => ({ __typename: 'User', id })) }) };
   },
 
   signUp(tag: string): Load {

@@ -2,10 +2,11 @@
  * A gateway under test and its data: the environment it runs with, and the users and sessions
  * the scenarios spend (made through the public API).
  *
- * Sessions for `refresh` and `logout` are made by a short-lived "seeder" gateway on the same
- * database and Redis with BCRYPT_COST=4, so thousands of sign-ins take seconds instead of
- * minutes; it is stopped before anything is measured. Accounts for `signIn` are made by the
- * measured gateway itself, so their hashes have the cost under test.
+ * Sessions for `refresh` and `logout` are made by a "seeder" gateway on the same database and
+ * Redis with BCRYPT_COST=4, so thousands of sign-ins take seconds instead of minutes. It stays
+ * up, idle while anything is measured, to make the second-step challenges each round spends.
+ * Accounts for `signIn` are made by the measured gateway itself, so their hashes have the cost
+ * under test.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -21,11 +22,13 @@ export interface Stack {
   /** Distinct per stack, so stacks sharing one Redis never see each other's announcements. */
   readonly keyPrefix: string;
   readonly workers: number;
+  /** More settings every gateway of the stack gets (SMTP, OAuth provider). */
+  readonly env?: Record<string, string>;
 }
 
 export const GATEWAY_ENTRY = path.resolve('dist/src/main.js');
 /** As `npm start` runs it. */
-export const GATEWAY_NODE_ARGS = ['--max-semi-space-size=16'];
+export const GATEWAY_NODE_ARGS = ['--max-semi-space-size=16', '--max-old-space-size=128'];
 /** The most sessions one user may have (MAX_SESSIONS_PER_USER default): more would evict pool sessions. */
 const SESSIONS_PER_USER = 50;
 /** Every process of a run seals signing keys under this one key, as an operator would configure it. */
@@ -48,10 +51,12 @@ export function gatewayEnv(stack: Stack, bcryptCost: number): Record<string, str
     RATE_LIMIT_REFRESH: UNLIMITED,
     RATE_LIMIT_SIGNUP: UNLIMITED,
     RATE_LIMIT_OAUTH: UNLIMITED,
+    RATE_LIMIT_MAIL: UNLIMITED,
     SIGNIN_ACCOUNT_MAX_FAILURES: '1000', // the most config.ts accepts
     // Tokens made while seeding must outlive every round.
     ACCESS_TOKEN_TTL: '2h',
     ...(stack.workers > 1 && { WORKERS: String(stack.workers) }),
+    ...stack.env,
   };
 }
 
@@ -87,36 +92,37 @@ interface Tokens {
   refreshToken: string;
 }
 
-/** Users and sessions for `me`, `refresh` and `logout`, made by a seeder gateway (bcrypt cost 4). */
-export async function seed(stack: Stack, sizes: PoolSizes): Promise<Omit<Pools, 'signInAccounts'>> {
-  const seeder = await startGateway(stack, { name: `seeder (${stack.name})`, bcryptCost: 4 });
-  try {
-    const url = seeder.url;
-    const meTokens = (await inParallel(sizes.meUsers, 16, (i) => signUp(url, `me-${i}@bench.example`))).map((t) => t.accessToken);
+/** The stack's seeder: a gateway with bcrypt cost 4 on the same stores. */
+export function startSeeder(stack: Stack): Promise<Server> {
+  return startGateway(stack, { name: `seeder (${stack.name})`, bcryptCost: 4 });
+}
 
-    const sessionsNeeded = sizes.refreshSessions + sizes.rounds * sizes.logoutSessionsPerRound;
-    const poolUsers = Math.ceil(sessionsNeeded / SESSIONS_PER_USER);
-    const perUser = (u: number) => Math.min(SESSIONS_PER_USER, sessionsNeeded - u * SESSIONS_PER_USER);
-    const sessions = (
-      await inParallel(poolUsers, 16, async (u) => {
-        const email = `pool-${u}@bench.example`;
-        const first = await signUp(url, email);
-        const more = [];
-        for (let s = 1; s < perUser(u); s++) more.push(await signIn(url, email));
-        return [first, ...more];
-      })
-    ).flat();
+/** Users and sessions for `me`, `refresh` and `logout`, made through the seeder. */
+export async function seed(seeder: Server, sizes: PoolSizes): Promise<Pick<Pools, 'meTokens' | 'refreshTokens' | 'logoutTokens' | 'userIds'>> {
+  const url = seeder.url;
+  const meTokens = (await inParallel(sizes.meUsers, 16, (i) => signUp(url, `me-${i}@bench.example`))).map((t) => t.accessToken);
 
-    const refreshTokens = sessions.slice(0, sizes.refreshSessions).map((t) => t.refreshToken);
-    // Shuffled, so concurrent logouts do not all end sessions of the same few users.
-    const rest = shuffle(sessions.slice(sizes.refreshSessions).map((t) => t.accessToken));
-    const logoutTokens = Array.from({ length: sizes.rounds }, (_, r) =>
-      rest.slice(r * sizes.logoutSessionsPerRound, (r + 1) * sizes.logoutSessionsPerRound),
-    );
-    return { meTokens, refreshTokens, logoutTokens };
-  } finally {
-    await seeder.stop();
-  }
+  const sessionsNeeded = sizes.refreshSessions + sizes.rounds * sizes.logoutSessionsPerRound;
+  const poolUsers = Math.ceil(sessionsNeeded / SESSIONS_PER_USER);
+  const perUser = (u: number) => Math.min(SESSIONS_PER_USER, sessionsNeeded - u * SESSIONS_PER_USER);
+  const sessions = (
+    await inParallel(poolUsers, 16, async (u) => {
+      const email = `pool-${u}@bench.example`;
+      const first = await signUp(url, email);
+      const more = [];
+      for (let s = 1; s < perUser(u); s++) more.push(await signIn(url, email));
+      return [first, ...more];
+    })
+  ).flat();
+
+  const refreshTokens = sessions.slice(0, sizes.refreshSessions).map((t) => t.refreshToken);
+  // Shuffled, so concurrent logouts do not all end sessions of the same few users.
+  const rest = shuffle(sessions.slice(sizes.refreshSessions).map((t) => t.accessToken));
+  const logoutTokens = Array.from({ length: sizes.rounds }, (_, r) =>
+    rest.slice(r * sizes.logoutSessionsPerRound, (r + 1) * sizes.logoutSessionsPerRound),
+  );
+  const userIds = meTokens.map((token) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub);
+  return { meTokens, refreshTokens, logoutTokens, userIds };
 }
 
 /** Accounts for `signIn`, signed up through the measured gateway (hashes of the cost under test). */
@@ -130,7 +136,7 @@ export async function signInAccounts(url: string, count: number): Promise<Pools[
 
 // ---------------------------------------------------------------------------------------------
 
-async function signUp(url: string, email: string): Promise<Tokens> {
+export async function signUp(url: string, email: string): Promise<Tokens> {
   const data = await gql<{ signUp: Tokens }>(url, OPERATIONS.signUp, { i: { email, password: PASSWORD, nickname: email.split('@')[0] } });
   return data.signUp;
 }
@@ -159,7 +165,7 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 /** fn(0) … fn(count − 1), at most `limit` at a time, results in order. */
-async function inParallel<T>(count: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+export async function inParallel<T>(count: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
   const worker = async () => {

@@ -1,0 +1,129 @@
+/**
+ * What the account-life scenarios spend, made outside the measured runs: accounts that forgot
+ * their password, users with a second factor and their sign-in challenges, the OAuth provider a
+ * social sign-in talks to, and the SMTP server the outbox sends to.
+ */
+import bcrypt from 'bcrypt';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { totpCode } from '../src/services/totp.js';
+import { type FakeGoogle, type GoogleProfile, startFakeGoogle } from '../test/fakes/oauth/index.js';
+import { freePort, onStop } from './processes.js';
+import { OPERATIONS, PASSWORD } from './scenarios.js';
+import { gql, inParallel, signUp } from './stack.js';
+
+/** The redirect URI the bench's gateways allow; https, so oauthLogin needs no client-held PKCE verifier. */
+export const REDIRECT_URI = 'https://app.bench.example/oauth/callback';
+/** Recovery codes each confirmed enrolment answers (see services/recovery-codes.ts). */
+const RECOVERY_CODES_PER_USER = 10;
+
+/**
+ * For each round, `perRound` addresses of accounts that have a password, none asked for before:
+ * a link may go to one address once a minute, so every request must name a fresh one. Inserted
+ * with one statement each round (signing up thousands through the API would take minutes).
+ */
+export async function resetAccounts(databaseUrl: string, tag: string, rounds: number, perRound: number): Promise<string[][]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const hash = await bcrypt.hash(PASSWORD, 4);
+    const emails: string[][] = [];
+    for (let round = 0; round < rounds; round++) {
+      const { rows } = await client.query<{ email: string }>(
+        `insert into users (id, email, email_verified, password_hash, nickname, created_at, updated_at)
+         select gen_random_uuid(), 'reset-' || $1 || '-r' || $2 || '-' || i || '@bench.example', true, $3, 'Forgetful', now(), now()
+         from generate_series(1, $4) as i returning email`,
+        [tag, round, hash, perRound],
+      );
+      emails.push(rows.map((row) => row.email));
+    }
+    return emails;
+  } finally {
+    await client.end();
+  }
+}
+
+export interface MfaUser {
+  email: string;
+  /** Recovery codes not spent yet. */
+  codes: string[];
+}
+
+/** Users with TOTP on, enough that `challenges` sign-ins each spend a recovery code of their own. */
+export async function mfaUsers(seederUrl: string, tag: string, challenges: number): Promise<MfaUser[]> {
+  const count = Math.ceil(challenges / RECOVERY_CODES_PER_USER);
+  return inParallel(count, 8, async (i) => {
+    const email = `mfa-${tag}-${i}@bench.example`;
+    const { accessToken } = await signUp(seederUrl, email);
+    const started = await gql<{ startTotpEnrollment: { secret: string } }>(seederUrl, OPERATIONS.startTotp, { p: PASSWORD }, accessToken);
+    const code = totpCode(started.startTotpEnrollment.secret, Date.now());
+    const codes = await gql<{ confirmTotpEnrollment: string[] }>(seederUrl, OPERATIONS.confirmTotp, { c: code }, accessToken);
+    return { email, codes: codes.confirmTotpEnrollment };
+  });
+}
+
+/**
+ * `count` fresh second-step challenges, each with a recovery code that answers it: the password
+ * step runs on the seeder (bcrypt cost 4), so only `completeMfa` is left for the measured run.
+ * A challenge lives 5 minutes: these are made just before the run that spends them.
+ */
+export async function mintChallenges(seederUrl: string, users: MfaUser[], count: number): Promise<Array<{ id: string; code: string }>> {
+  const available = users.filter((user) => user.codes.length > 0);
+  if (available.length === 0) throw new Error('every MFA user spent their recovery codes: raise the number of users');
+  return inParallel(count, 16, async (i) => {
+    const user = available[i % available.length]!;
+    const code = user.codes.pop();
+    if (!code) throw new Error(`${user.email} has no recovery code left`);
+    const response = await fetch(`${seederUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: OPERATIONS.signIn, variables: { i: { email: user.email, password: PASSWORD } } }),
+    });
+    const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string; mfaChallenge?: { id: string } } }> };
+    const challenge = body.errors?.[0]?.extensions?.mfaChallenge;
+    if (body.errors?.[0]?.extensions?.code !== 'MFA_REQUIRED' || !challenge) throw new Error(`expected MFA_REQUIRED, got ${JSON.stringify(body)}`);
+    return { id: challenge.id, code };
+  });
+}
+
+/** Google as the gateway meets it, on loopback, with `count` people who consent to every sign-in. */
+export async function startProvider(count: number): Promise<{ google: FakeGoogle; profiles: GoogleProfile[]; env: Record<string, string> }> {
+  const google = await startFakeGoogle();
+  onStop('fake Google', () => google.close());
+  const profiles = Array.from({ length: count }, (_, i) => ({
+    sub: String(100_000_000_000_000_000_000n + BigInt(i)),
+    email: `social-${i}@bench.example`,
+    email_verified: true,
+    name: `Social ${i}`,
+  }));
+  const env = {
+    OAUTH_REDIRECT_URIS: REDIRECT_URI,
+    OAUTH_GOOGLE_CLIENT_ID: google.clientId,
+    OAUTH_GOOGLE_CLIENT_SECRET: google.clientSecret,
+    OAUTH_GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
+    OAUTH_GOOGLE_TOKEN_URL: google.tokenUrl,
+    OAUTH_GOOGLE_USERINFO_URL: google.userInfoUrl,
+  };
+  return { google, profiles, env };
+}
+
+/** An SMTP server on loopback that accepts every mail and keeps none (the bench measures the sender, not a mailbox). */
+export async function startMailSink(): Promise<{ url: string; received: () => number }> {
+  let received = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('end', () => {
+        received += 1;
+        callback();
+      });
+      stream.resume();
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  onStop('SMTP server', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `smtp://127.0.0.1:${port}`, received: () => received };
+}
