@@ -34,9 +34,19 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
   };
 }
 
-function rootFields(operation: OperationDefinitionNode | undefined): Array<{ name: string; responseKey: string }> {
+type RootField = { name: string; responseKey: string };
+
+// Apollo keeps each parsed document, so a client's repeated operation is the same node each time.
+const rootFieldsOf = new WeakMap<OperationDefinitionNode, RootField[]>();
+
+function rootFields(operation: OperationDefinitionNode | undefined): RootField[] {
   if (!operation) return [];
-  return operation.selectionSet.selections.flatMap((selection) =>
-    selection.kind === Kind.FIELD ? [{ name: selection.name.value, responseKey: selection.alias?.value ?? selection.name.value }] : [],
-  );
+  let fields = rootFieldsOf.get(operation);
+  if (!fields) {
+    fields = operation.selectionSet.selections.flatMap((selection) =>
+      selection.kind === Kind.FIELD ? [{ name: selection.name.value, responseKey: selection.alias?.value ?? selection.name.value }] : [],
+    );
+    rootFieldsOf.set(operation, fields);
+  }
+  return fields;
 }
