@@ -6,7 +6,7 @@
  * store, PostgreSQL store, and WORKERS=2 when the build supports it) as child processes, and
  * drives them with autocannon from this process. Scenarios are interleaved over rounds; the
  * final table holds the medians. Everything started is stopped at the end, on failure and on
- * Ctrl-C. BENCH_PROFILE=1 (or =me, =refresh, =logout, =loginState, =signIn, =requestPasswordReset) instead profiles the gateway (Redis
+ * Ctrl-C. BENCH_PROFILE=1 (or =me, =refresh, =logout, =loginState, =signIn, =requestPasswordReset, =completeMfa) instead profiles the gateway (Redis
  * store; BENCH_PROFILE_STORE=postgres for the other) under that one load with node --cpu-prof and
  * prints where its CPU time went.
  *
@@ -45,6 +45,7 @@ const PROFILED = {
   loginState: 'loginState',
   signIn: 'signIn',
   requestPasswordReset: 'requestPasswordReset',
+  completeMfa: 'completeMfa',
 } as const;
 type Profiled = (typeof PROFILED)[keyof typeof PROFILED];
 const settings = {
@@ -323,7 +324,7 @@ async function profile(scenario: Profiled, stack: Stack, stores: number[]): Prom
   const profileDir = await mkdtemp(path.join(tmpdir(), 'auth-gateway-profile-'));
   const seeder = await startSeeder(stack);
   const seeded = await seed(seeder, { meUsers: settings.users, refreshSessions: settings.connections * 4, logoutSessionsPerRound: settings.logoutSessions, rounds: 2 });
-  await seeder.stop();
+  const withFactor = scenario === 'completeMfa' ? await mfaUsers(seeder.url, 'profile', 2 * settings.mfaChallenges) : [];
   const gateway = await startGateway(stack, {
     name: `gateway (${stack.name}, profiled)`,
     bcryptCost: settings.bcryptCost,
@@ -338,9 +339,15 @@ async function profile(scenario: Profiled, stack: Stack, stores: number[]): Prom
   // Scenarios that spend a pool per round: the warm-up spends the first, the measured run the second.
   let run = 0;
   const load = () => (scenario === 'logout' || scenario === 'requestPasswordReset' ? loads[scenario](pools, run++) : loads[scenario](pools));
+  const mint = async () => {
+    if (scenario === 'completeMfa') pools.mfaChallenges = await mintChallenges(seeder.url, withFactor, settings.mfaChallenges);
+  };
   const options = { url: gateway.url, seconds: settings.warmupSeconds || 1, connections: settings.connections, serverPids: [gateway.pid], storePids: stores };
+  await mint();
   await drive(load(), options);
+  await mint();
   const m = await drive(load(), { ...options, seconds: settings.seconds });
+  await seeder.stop();
   console.log(`${scenario} (${stack.name}, profiled): ${fmt(m.reqPerSec, 0)} req/s, p50 ${fmt(m.p50, 1)} ms, p99 ${fmt(m.p99, 1)} ms, server ${fmt(m.cpuMicrosPerRequest, 0)} µs/req, errors ${m.errors}`);
   await gateway.stop(); // the profile is written as the process exits
   const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'));

@@ -6,14 +6,14 @@ import { stringBytes } from './bounded-map.js';
 import { profileOf, type UserProfile } from './user-profile.js';
 
 const MAX_AGE_MS = 10_000;
-/** 8 MiB hold ~15,000 profiles of typical length. */
+/** 8 MiB hold ~13,000 profiles of typical length. */
 const MAX_BYTES = 8 * 2 ** 20;
 /**
  * What a cached profile costs besides its strings (the profile object, its date, its provider
  * list, the cache's wrapper), and what a cached "no such user" costs: measured by `npm run bench`
  * (bench/cache-costs.ts).
  */
-export const PROFILE_ENTRY_BYTES = 400;
+export const PROFILE_ENTRY_BYTES = 440;
 export const NO_PROFILE_ENTRY_BYTES = 160;
 
 function bytesOf(key: string, profile: UserProfile | null): number {
