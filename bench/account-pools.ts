@@ -68,16 +68,22 @@ export async function mfaUsers(seederUrl: string, tag: string, challenges: numbe
  * A challenge lives 5 minutes: these are made just before the run that spends them.
  */
 export async function mintChallenges(seederUrl: string, users: MfaUser[], count: number): Promise<Array<{ id: string; code: string }>> {
-  const available = users.filter((user) => user.codes.length > 0);
-  if (available.length === 0) throw new Error('every MFA user spent their recovery codes: raise the number of users');
+  // One code from each user in turn, so the challenges spread over every user and no user runs dry early.
+  const picked: Array<{ email: string; code: string }> = [];
+  while (picked.length < count) {
+    const before = picked.length;
+    for (const user of users) {
+      const code = picked.length < count ? user.codes.pop() : undefined;
+      if (code) picked.push({ email: user.email, code });
+    }
+    if (picked.length === before) throw new Error('every MFA user spent their recovery codes: raise the number of users');
+  }
   return inParallel(count, 16, async (i) => {
-    const user = available[i % available.length]!;
-    const code = user.codes.pop();
-    if (!code) throw new Error(`${user.email} has no recovery code left`);
+    const { email, code } = picked[i]!;
     const response = await fetch(`${seederUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: OPERATIONS.signIn, variables: { i: { email: user.email, password: PASSWORD } } }),
+      body: JSON.stringify({ query: OPERATIONS.signIn, variables: { i: { email, password: PASSWORD } } }),
     });
     const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string; mfaChallenge?: { id: string } } }> };
     const challenge = body.errors?.[0]?.extensions?.mfaChallenge;
