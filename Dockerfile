@@ -2,12 +2,15 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The client link is a workspace of this repository: npm resolves it, the server never loads it.
+COPY packages/apollo-link/package.json ./packages/apollo-link/
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev
+# The server only: the explorer and the client link are for development and clients (EXPLORER is off in production).
+RUN npm run build:server && npm prune --omit=dev
 
 # Runtime stage: production dependencies and the build only, as an unprivileged user.
 FROM node:24-bookworm-slim

@@ -70,4 +70,5 @@ for (const file of files) {
   raw += body.length;
   gzip += gzipSync(body).length;
 }
-process.stdout.write(`explorer: ${files.length} files, ${(raw / 2 ** 20).toFixed(1)} MiB (${(gzip / 2 ** 20).toFixed(1)} MiB gzip) in dist/explorer\n`);
+// On stderr: `npm run admin -- … --json` builds first, and its stdout is the command's answer.
+process.stderr.write(`explorer: ${files.length} files, ${(raw / 2 ** 20).toFixed(1)} MiB (${(gzip / 2 ** 20).toFixed(1)} MiB gzip) in dist/explorer\n`);
