@@ -3,7 +3,7 @@ import type { AccountMail } from './account-mail.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
 import { type Login, signedInAccount } from './login.js';
-import type { Reauthentication } from './reauthentication.js';
+import type { Proof, Reauthentication } from './reauthentication.js';
 import type { Sessions } from './sessions.js';
 
 /** A user deletes their own account. */
@@ -21,7 +21,7 @@ export class AccountDeletion {
    * its email, nickname, password, provider links and tokens; the email is free for a new
    * sign-up at once. Audit rows stay, naming the user by id only. A notice goes to the address.
    */
-  async delete(login: Login, proof: { password: string | null; code: string | null }, client: ClientInfo): Promise<boolean> {
+  async delete(login: Login, proof: Proof, client: ClientInfo): Promise<boolean> {
     const { claims, user } = await signedInAccount(login, this.accounts.users());
     const userId = claims.userId;
     await this.reauthentication.confirm(user, proof, client);

@@ -9,7 +9,7 @@ import { normalizeEmail } from './credential-policy.js';
 import { type Login, signedInAccount, viewerOf } from './login.js';
 import type { OneTimeTokens, TokenPurpose } from './one-time-tokens.js';
 import type { RateLimits } from './rate-limits.js';
-import type { Reauthentication } from './reauthentication.js';
+import type { Proof, Reauthentication } from './reauthentication.js';
 import type { Sessions } from './sessions.js';
 
 /** Each side of a change has its own link, so using one does not void the other. */
@@ -36,7 +36,7 @@ export class EmailChange {
    * like any other and is shown as pending, but no link goes to it, so the change never completes
    * and the answer tells nothing about that account. A new request replaces an earlier one.
    */
-  async request(login: Login, rawNewEmail: string, proof: { password: string | null; code: string | null }, client: ClientInfo): Promise<boolean> {
+  async request(login: Login, rawNewEmail: string, proof: Proof, client: ClientInfo): Promise<boolean> {
     const { claims, user } = await signedInAccount(login, this.accounts.users());
     const userId = claims.userId;
     const newEmail = normalizeEmail(rawNewEmail, 'newEmail');

@@ -1,10 +1,10 @@
-import { AuthError } from '../errors/auth-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { KeySealer } from '../infra/key-sealer.js';
 import type { AccountStore } from '../stores/account-store.js';
 import type { StoredUser } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
+import { countedCheck } from './counted-check.js';
 import type { RateLimits } from './rate-limits.js';
 import { hashRecoveryCode, looksLikeRecoveryCode } from './recovery-codes.js';
 import { matchingStep } from './totp.js';
@@ -51,19 +51,17 @@ export class FactorCodes {
     }
     const totp = await factors.totp(userId);
     if (!totp?.confirmed) return false;
-    const step = matchingStep(this.sealer.open(totp.sealedSecret, totpSealContext(userId)), code.trim(), now);
+    const step = this.stepOf(userId, totp.sealedSecret, code.trim(), now);
     return step !== null && (await factors.acceptStep(userId, step));
   }
 
+  /** The TOTP step `code` is the code of under the user's sealed secret, within the skew; null when none. */
+  stepOf(userId: string, sealedSecret: string, code: string, now: number): number | null {
+    return matchingStep(this.sealer.open(sealedSecret, totpSealContext(userId)), code, now);
+  }
+
   /** Runs a code check as one sign-in attempt on the account: a refusal, or a false check, is INVALID_MFA_CODE. */
-  async counted(user: Pick<StoredUser, 'id' | 'email'>, client: ClientInfo, check: () => Promise<boolean>): Promise<void> {
-    const facts = { userId: user.id, client, detail: { reason: 'mfa_code' } };
-    const attempt = await this.limits.signIn(user.email ?? user.id, client, null, this.events.refusals('mfa_code_failed', { ...facts, detail: { reason: 'rate_limited' } }));
-    if (!(await check())) {
-      await attempt.failed();
-      this.events.record('mfa_code_failed', facts);
-      throw new AuthError('INVALID_MFA_CODE');
-    }
-    await attempt.succeeded();
+  counted(user: Pick<StoredUser, 'id' | 'email'>, client: ClientInfo, check: () => Promise<boolean>): Promise<void> {
+    return countedCheck(this.limits, this.events, user, client, { event: 'mfa_code_failed', reason: 'mfa_code', error: 'INVALID_MFA_CODE' }, check);
   }
 }

@@ -103,7 +103,7 @@ export class OAuthLogin {
     const detail = { provider: input.provider };
     if (linkedByEmail) this.events.record('oauth_linked', { userId: user.id, client, detail });
     // With MFA on, the provider's word is the first step only.
-    if (user.mfaEnabled && user.disabledAt === null) await this.secondStep.challenge(user, ['fed'], client);
+    await this.secondStep.challengeIfOn(user, ['fed'], client);
     try {
       const tokens = await this.sessions.startWhileEnabled(user, client, ['fed'], () => users.isEnabled(user.id));
       if (!tokens) {

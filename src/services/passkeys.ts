@@ -20,7 +20,7 @@ import type { ClientInfo } from './client-info.js';
 import { type Login, requireUser, signedInAccount } from './login.js';
 import type { SignedIn } from './signed-in.js';
 import type { RateLimits } from './rate-limits.js';
-import type { Reauthentication } from './reauthentication.js';
+import type { Proof, Reauthentication } from './reauthentication.js';
 import type { Sessions } from './sessions.js';
 import { profileOf } from './user-profile.js';
 
@@ -32,7 +32,7 @@ const ALGORITHMS = [-8, -7, -257];
 const MAX_NAME_LENGTH = 64;
 
 /** What the API shows of a passkey. */
-export type PasskeyInfo = Pick<StoredPasskey, 'id' | 'name' | 'deviceType' | 'backedUp' | 'createdAt' | 'lastUsedAt'>;
+export type PasskeyInfo = Pick<StoredPasskey, 'id' | 'name' | 'deviceType' | 'createdAt' | 'lastUsedAt'>;
 
 /**
  * Passkeys (WebAuthn, discoverable credentials with user verification): registered by a signed-in
@@ -53,7 +53,7 @@ export class Passkeys {
   ) {}
 
   /** Creation options for the browser (password needed when the account has one, a code when MFA is on). */
-  async startRegistration(login: Login, proof: { password: string | null; code: string | null }, client: ClientInfo): Promise<unknown> {
+  async startRegistration(login: Login, proof: Proof, client: ClientInfo): Promise<unknown> {
     const { user } = await signedInAccount(login, this.accounts.users());
     await this.reauthentication.confirm(user, proof, client);
     const existing = await this.accounts.passkeys().listForUser(user.id);

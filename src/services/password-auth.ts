@@ -13,7 +13,6 @@ import type { Sessions } from './sessions.js';
 import type { SignedIn } from './signed-in.js';
 import { profileOf } from './user-profile.js';
 
-
 /** Email + password sign-up and sign-in. */
 export class PasswordAuth {
   /** `users`: a repository on a fresh EntityManager, one per operation. */
@@ -80,7 +79,7 @@ export class PasswordAuth {
     }
     const passwordHash = await this.upgradedHash(users, user.id, user.passwordHash!, input.password);
     // With MFA on, the right password earns a challenge, not a session.
-    if (user.mfaEnabled && user.disabledAt === null) await this.secondStep.challenge({ ...user, passwordHash }, ['pwd'], client);
+    await this.secondStep.challengeIfOn({ ...user, passwordHash }, ['pwd'], client);
     // The password was checked against the hash read before bcrypt ran. If it changed or went
     // meanwhile (a verified social login took the account over, say), whoever removed it ended
     // the sessions there were, under the user's lock; asking again, under that lock, once this

@@ -1,11 +1,17 @@
-import { AuthError } from '../errors/auth-error.js';
 import type { StoredUser } from '../stores/user-repository.js';
 import type { AuthEvents } from './auth-events.js';
 import type { ClientInfo } from './client-info.js';
+import { countedCheck } from './counted-check.js';
 import type { FactorCodes } from './factor-codes.js';
 import { checkPasswordSize } from './credential-policy.js';
 import type { Passwords } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
+
+/** What a change that matters asks for: the password (when the account has one) and, with MFA on, a code. */
+export interface Proof {
+  password: string | null;
+  code: string | null;
+}
 
 /**
  * Asking a signed-in user for their password again before a change that matters (ASVS V6.2): a
@@ -24,21 +30,17 @@ export class Reauthentication {
    * Passes when `password` is the account's (or it has none) and, with MFA on, `code` is a valid
    * TOTP or recovery code (INVALID_MFA_CODE otherwise).
    */
-  async confirm(user: StoredUser, proof: { password: string | null; code?: string | null }, client: ClientInfo): Promise<void> {
+  async confirm(user: StoredUser, proof: Proof, client: ClientInfo): Promise<void> {
     await this.confirmPassword(user, proof.password, client);
-    await this.codes.require(user, proof.code ?? null, client);
+    await this.codes.require(user, proof.code, client);
   }
 
   private async confirmPassword(user: StoredUser, password: string | null, client: ClientInfo): Promise<void> {
     if (user.passwordHash === null) return;
     if (password !== null) checkPasswordSize(password);
-    const facts = { userId: user.id, client, detail: { reason: 'reauthentication' } };
-    const attempt = await this.limits.signIn(user.email ?? user.id, client, null, this.events.refusals('sign_in_failed', { ...facts, detail: { reason: 'rate_limited' } }));
-    if (password === null || !(await this.passwords.matches(password, user.passwordHash))) {
-      await attempt.failed();
-      this.events.record('sign_in_failed', facts);
-      throw new AuthError('INVALID_CREDENTIALS');
-    }
-    await attempt.succeeded();
+    const hash = user.passwordHash;
+    await countedCheck(this.limits, this.events, user, client, { event: 'sign_in_failed', reason: 'reauthentication', error: 'INVALID_CREDENTIALS' }, async () =>
+      password !== null && (await this.passwords.matches(password, hash)),
+    );
   }
 }

@@ -18,7 +18,8 @@ export function newRecoveryCodes(): string[] {
 
 /** True when `input` is shaped like a recovery code (any case, dashes and spaces optional). */
 export function looksLikeRecoveryCode(input: string): boolean {
-  return canonical(input).length === LENGTH && [...canonical(input)].every((c) => ALPHABET.includes(c));
+  const code = canonical(input);
+  return code.length === LENGTH && [...code].every((c) => ALPHABET.includes(c));
 }
 
 /** What is stored of a code: the SHA-256 of its canonical form. Codes are random, so no salt is needed. */

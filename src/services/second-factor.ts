@@ -12,7 +12,7 @@ import type { Reauthentication } from './reauthentication.js';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
 import { type FactorCodes, totpSealContext } from './factor-codes.js';
 import type { Sessions } from './sessions.js';
-import { matchingStep, newTotpSecret, otpauthUri } from './totp.js';
+import { newTotpSecret, otpauthUri } from './totp.js';
 
 /** A pending enrolment lapses unless confirmed within this time. */
 const PENDING_ENROLMENT_MS = 10 * 60_000;
@@ -40,7 +40,7 @@ export class SecondFactor {
   async startEnrollment(login: Login, password: string | null, client: ClientInfo): Promise<TotpEnrollment> {
     const { user } = await signedInAccount(login, this.accounts.users());
     if (user.mfaEnabled) throw alreadyOn();
-    await this.reauthentication.confirm(user, { password }, client);
+    await this.reauthentication.confirm(user, { password, code: null }, client);
     const secret = newTotpSecret();
     const now = this.clock.now();
     if (!(await this.accounts.factors().startTotp(user.id, this.sealer.seal(secret, totpSealContext(user.id)), new Date(now + PENDING_ENROLMENT_MS), new Date(now)))) throw alreadyOn();
@@ -59,7 +59,7 @@ export class SecondFactor {
       const now = this.clock.now();
       const totp = await this.accounts.factors().totp(user.id);
       if (!totp || totp.confirmed || totp.pendingUntil === null || totp.pendingUntil <= now) return false;
-      const step = matchingStep(this.sealer.open(totp.sealedSecret, totpSealContext(user.id)), code, now);
+      const step = this.codes.stepOf(user.id, totp.sealedSecret, code, now);
       if (step === null) return false;
       return this.accounts.transaction(async (writes) => {
         if (!(await writes.factors.confirmTotp(user.id, step, codes.map(hashRecoveryCode), new Date(now)))) return false;

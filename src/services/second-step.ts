@@ -40,8 +40,15 @@ export class SecondStep {
     private readonly clock: Clock,
   ) {}
 
-  /** Always throws: MFA_REQUIRED with a new challenge for a user who passed `amr`. No tokens. */
-  async challenge(user: StoredUser, amr: AuthMethod[], client: ClientInfo): Promise<never> {
+  /**
+   * After a first step (`amr`), for an enabled account with MFA on: MFA_REQUIRED with a new
+   * challenge, and no session. Otherwise nothing: the first step signs in alone.
+   */
+  async challengeIfOn(user: StoredUser, amr: AuthMethod[], client: ClientInfo): Promise<void> {
+    if (user.mfaEnabled && user.disabledAt === null) await this.challenge(user, amr, client);
+  }
+
+  private async challenge(user: StoredUser, amr: AuthMethod[], client: ClientInfo): Promise<never> {
     const id = randomSecret(32);
     const now = this.clock.now();
     const password = amr.includes('pwd') && user.passwordHash !== null ? sha256(user.passwordHash) : null;

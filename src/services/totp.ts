@@ -28,7 +28,7 @@ export function matchingStep(secret: string, code: string, now: number): number 
   return delta === null ? null : TOTP.counter({ period: PERIOD_SECONDS, timestamp: now }) + delta;
 }
 
-/** The code for `now`: what an authenticator app shows (tests and the admin use it). */
+/** The code for `now`: what an authenticator app shows (tests and the bench use it). */
 export function totpCode(secret: string, now: number): string {
   return totpOf(secret).generate({ timestamp: now });
 }
