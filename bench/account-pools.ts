@@ -6,16 +6,18 @@
 import bcrypt from 'bcrypt';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { RECOVERY_CODE_COUNT } from '../src/services/recovery-codes.js';
 import { totpCode } from '../src/services/totp.js';
 import { type FakeGoogle, type GoogleProfile, startFakeGoogle } from '../test/fakes/oauth/index.js';
+import { postGraphQL } from '../test/helpers/graphql-client.js';
+import { challengeOf, CONFIRM_TOTP, START_TOTP } from '../test/helpers/second-factor.js';
 import { freePort, onStop } from './processes.js';
 import { OPERATIONS, PASSWORD } from './scenarios.js';
 import { gql, inParallel, signUp } from './stack.js';
 
+
 /** The redirect URI the bench's gateways allow; https, so oauthLogin needs no client-held PKCE verifier. */
 export const REDIRECT_URI = 'https://app.bench.example/oauth/callback';
-/** Recovery codes each confirmed enrolment answers (see services/recovery-codes.ts). */
-const RECOVERY_CODES_PER_USER = 10;
 
 /**
  * For each round, `perRound` addresses of accounts that have a password, none asked for before:
@@ -51,13 +53,13 @@ export interface MfaUser {
 
 /** Users with TOTP on, enough that `challenges` sign-ins each spend a recovery code of their own. */
 export async function mfaUsers(seederUrl: string, tag: string, challenges: number): Promise<MfaUser[]> {
-  const count = Math.ceil(challenges / RECOVERY_CODES_PER_USER);
+  const count = Math.ceil(challenges / RECOVERY_CODE_COUNT);
   return inParallel(count, 8, async (i) => {
     const email = `mfa-${tag}-${i}@bench.example`;
     const { accessToken } = await signUp(seederUrl, email);
-    const started = await gql<{ startTotpEnrollment: { secret: string } }>(seederUrl, OPERATIONS.startTotp, { p: PASSWORD }, accessToken);
+    const started = await gql<{ startTotpEnrollment: { secret: string } }>(seederUrl, START_TOTP, { password: PASSWORD }, accessToken);
     const code = totpCode(started.startTotpEnrollment.secret, Date.now());
-    const codes = await gql<{ confirmTotpEnrollment: string[] }>(seederUrl, OPERATIONS.confirmTotp, { c: code }, accessToken);
+    const codes = await gql<{ confirmTotpEnrollment: string[] }>(seederUrl, CONFIRM_TOTP, { code }, accessToken);
     return { email, codes: codes.confirmTotpEnrollment };
   });
 }
@@ -80,15 +82,8 @@ export async function mintChallenges(seederUrl: string, users: MfaUser[], count:
   }
   return inParallel(count, 16, async (i) => {
     const { email, code } = picked[i]!;
-    const response = await fetch(`${seederUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: OPERATIONS.signIn, variables: { i: { email, password: PASSWORD } } }),
-    });
-    const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string; mfaChallenge?: { id: string } } }> };
-    const challenge = body.errors?.[0]?.extensions?.mfaChallenge;
-    if (body.errors?.[0]?.extensions?.code !== 'MFA_REQUIRED' || !challenge) throw new Error(`expected MFA_REQUIRED, got ${JSON.stringify(body)}`);
-    return { id: challenge.id, code };
+    const answer = await postGraphQL(`${seederUrl}/graphql`, OPERATIONS.signIn, { i: { email, password: PASSWORD } });
+    return { id: challengeOf(answer).id, code };
   });
 }
 
@@ -102,6 +97,7 @@ export async function startProvider(count: number): Promise<{ google: FakeGoogle
     email_verified: true,
     name: `Social ${i}`,
   }));
+  // As test/helpers/oauth.ts envFor builds them; that module is jest's (it registers hooks), not the bench's.
   const env = {
     OAUTH_REDIRECT_URIS: REDIRECT_URI,
     OAUTH_GOOGLE_CLIENT_ID: google.clientId,

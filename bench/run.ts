@@ -230,14 +230,19 @@ async function memoryOf(gateway: Server): Promise<string> {
 }
 
 /** Heap bytes per entry of each in-process cache, measured in a process of its own (bench/cache-costs.ts). */
-async function cacheCosts(): Promise<CacheCost[]> {
-  const child = spawn(process.execPath, ['--expose-gc', path.resolve('dist/bench/cache-costs.js')], { env: serverEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
-  onStop('cache costs', async () => void child.kill('SIGKILL'));
+function cacheCosts(): Promise<CacheCost[]> {
+  return jsonOfChild<CacheCost[]>('cache costs', ['--expose-gc', path.resolve('dist/bench/cache-costs.js')]);
+}
+
+/** Runs a node script of the bench in a child process and parses the JSON it prints. */
+async function jsonOfChild<T>(name: string, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  onStop(name, async () => void child.kill('SIGKILL'));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`cache-costs exited with ${code}`);
-  return JSON.parse(output) as CacheCost[];
+  if (code !== 0) throw new Error(`${name} exited with ${code}`);
+  return JSON.parse(output) as T;
 }
 
 function cacheCostTable(costs: CacheCost[]): string {
@@ -309,13 +314,7 @@ async function prepare(stack: Stack, allScenarios: boolean): Promise<Target> {
 /** bcrypt.compare per second at the bench cost, in a child process of its own (no load generator beside it). */
 async function bcryptCeiling(): Promise<Measurement> {
   const args = [path.resolve('dist/bench/baselines/bcrypt-ceiling.js'), String(settings.bcryptCost), String(settings.seconds), String(settings.bcryptInFlight)];
-  const child = spawn(process.execPath, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
-  onStop('bcrypt ceiling', async () => void child.kill('SIGKILL'));
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`bcrypt ceiling exited with ${code}`);
-  const r = JSON.parse(output) as { compares: number; seconds: number; perSecond: number; cpuMicrosPerCompare: number };
+  const r = await jsonOfChild<{ compares: number; seconds: number; perSecond: number; cpuMicrosPerCompare: number }>('bcrypt ceiling', args);
   return { reqPerSec: r.perSecond, p50: NaN, p99: NaN, cpuMicrosPerRequest: r.cpuMicrosPerCompare, storeCpuMicrosPerRequest: 0, errors: 0, ok: r.compares, seconds: r.seconds };
 }
 

@@ -4,6 +4,7 @@
  */
 import autocannon from 'autocannon';
 import type { FakeGoogle, GoogleProfile } from '../test/fakes/oauth/index.js';
+import { REQUEST_PASSWORD_RESET } from '../test/helpers/account-mutations.js';
 import { cpuMicros, settle } from './processes.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -16,9 +17,7 @@ export const OPERATIONS = {
   logout: 'mutation Logout { logout }',
   signIn: 'mutation SignIn($i: SignInInput!) { signIn(input: $i) { accessToken refreshToken expiresIn } }',
   signUp: 'mutation SignUp($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken expiresIn isNewUser } }',
-  requestPasswordReset: 'mutation Forgot($e: String!) { requestPasswordReset(email: $e) }',
-  startTotp: 'mutation StartTotp($p: String) { startTotpEnrollment(password: $p) { secret } }',
-  confirmTotp: 'mutation ConfirmTotp($c: String!) { confirmTotpEnrollment(code: $c) }',
+  requestPasswordReset: REQUEST_PASSWORD_RESET,
   completeMfa: 'mutation CompleteMfa($id: ID!, $c: String!) { completeMfa(challengeId: $id, code: $c) { accessToken refreshToken expiresIn } }',
   oauthLogin: 'mutation OAuthLogin($code: String!, $r: String!) { oauthLogin(provider: GOOGLE, code: $code, redirectUri: $r) { accessToken refreshToken expiresIn isNewUser } }',
   entities: 'query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on User { id nickname } } }',
@@ -89,6 +88,20 @@ export const loads = {
     };
   },
 
+  /** Each session refreshes once, sending its expired access token beside its refresh token: a fixed number of requests. */
+  refreshWithExpiredToken(sessions: ReadonlyArray<{ accessToken: string; refreshToken: string }>): Load {
+    let next = 0;
+    return {
+      body: '',
+      amount: sessions.length,
+      setupRequest(request) {
+        const session = sessions[next++ % sessions.length]!;
+        request.body = body(OPERATIONS.refresh, { t: session.refreshToken });
+        return withBearer(request, session.accessToken);
+      },
+    };
+  },
+
   /** Ends each session of this round's pool once: a fixed number of requests. */
   logout(pools: Pools, round: number): Load {
     const tokens = pools.logoutTokens[round] ?? [];
@@ -120,7 +133,7 @@ export const loads = {
       body: '',
       amount: emails.length,
       setupRequest(request) {
-        request.body = body(OPERATIONS.requestPasswordReset, { e: emails[next++ % emails.length] });
+        request.body = body(OPERATIONS.requestPasswordReset, { email: emails[next++ % emails.length] });
         return request;
       },
     };

@@ -6,8 +6,10 @@
  * ledger violation.
  */
 import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { sleep } from './processes.js';
 import { OPERATIONS, PASSWORD } from './scenarios.js';
+import type { Tokens } from './stack.js';
 
 export interface Call {
   op: string;
@@ -146,7 +148,7 @@ export class SoakLoad {
   }
 
   private started(user: SoakUser, tokens: Tokens): void {
-    const { sub, sid } = claimsOf(tokens.accessToken);
+    const { sub, sid } = decodeJwt<{ sub: string; sid: string }>(tokens.accessToken);
     user.userId = sub;
     user.sessions.push({ email: user.email, userId: sub, sessionId: sid, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, lastRefresh: Date.now(), refreshes: 0, state: 'live', logoutAttempts: 0 });
   }
@@ -186,13 +188,4 @@ export class SoakLoad {
     }
     if (!UNCERTAIN.has(outcome)) throw new Error(`logout of session ${session.sessionId} answered ${outcome}`);
   }
-}
-
-interface Tokens {
-  accessToken: string;
-  refreshToken: string;
-}
-
-function claimsOf(accessToken: string): { sub: string; sid: string } {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
 }

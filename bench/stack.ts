@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { decodeJwt } from 'jose';
 import { PASSWORD, OPERATIONS, type Pools } from './scenarios.js';
 import { freePort, processTree, type Server, sleep, startNodeServer } from './processes.js';
 
@@ -87,14 +88,14 @@ export interface PoolSizes {
   rounds: number;
 }
 
-interface Tokens {
+export interface Tokens {
   accessToken: string;
   refreshToken: string;
 }
 
 /** The stack's seeder: a gateway with bcrypt cost 4 on the same stores. */
-export function startSeeder(stack: Stack): Promise<Server> {
-  return startGateway(stack, { name: `seeder (${stack.name})`, bcryptCost: 4 });
+export function startSeeder(stack: Stack, options: { name?: string; extraEnv?: Record<string, string> } = {}): Promise<Server> {
+  return startGateway(stack, { name: options.name ?? `seeder (${stack.name})`, bcryptCost: 4, extraEnv: options.extraEnv });
 }
 
 /** Users and sessions for `me`, `refresh` and `logout`, made through the seeder. */
@@ -102,18 +103,7 @@ export async function seed(seeder: Server, sizes: PoolSizes): Promise<Pick<Pools
   const url = seeder.url;
   const meTokens = (await inParallel(sizes.meUsers, 16, (i) => signUp(url, `me-${i}@bench.example`))).map((t) => t.accessToken);
 
-  const sessionsNeeded = sizes.refreshSessions + sizes.rounds * sizes.logoutSessionsPerRound;
-  const poolUsers = Math.ceil(sessionsNeeded / SESSIONS_PER_USER);
-  const perUser = (u: number) => Math.min(SESSIONS_PER_USER, sessionsNeeded - u * SESSIONS_PER_USER);
-  const sessions = (
-    await inParallel(poolUsers, 16, async (u) => {
-      const email = `pool-${u}@bench.example`;
-      const first = await signUp(url, email);
-      const more = [];
-      for (let s = 1; s < perUser(u); s++) more.push(await signIn(url, email));
-      return [first, ...more];
-    })
-  ).flat();
+  const sessions = await sessionsFor(url, 'pool', sizes.refreshSessions + sizes.rounds * sizes.logoutSessionsPerRound);
 
   const refreshTokens = sessions.slice(0, sizes.refreshSessions).map((t) => t.refreshToken);
   // Shuffled, so concurrent logouts do not all end sessions of the same few users.
@@ -121,8 +111,21 @@ export async function seed(seeder: Server, sizes: PoolSizes): Promise<Pick<Pools
   const logoutTokens = Array.from({ length: sizes.rounds }, (_, r) =>
     rest.slice(r * sizes.logoutSessionsPerRound, (r + 1) * sizes.logoutSessionsPerRound),
   );
-  const userIds = meTokens.map((token) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub);
+  const userIds = meTokens.map((token) => decodeJwt(token).sub!);
   return { meTokens, refreshTokens, logoutTokens, userIds };
+}
+
+/** `count` sessions made through `url`: users `<prefix>-<n>@bench.example`, each signed up, then signed in up to the per-user limit. */
+export async function sessionsFor(url: string, prefix: string, count: number): Promise<Tokens[]> {
+  const users = Math.ceil(count / SESSIONS_PER_USER);
+  const perUser = (u: number) => Math.min(SESSIONS_PER_USER, count - u * SESSIONS_PER_USER);
+  const sessions = await inParallel(users, 16, async (u) => {
+    const email = `${prefix}-${u}@bench.example`;
+    const all = [await signUp(url, email)];
+    while (all.length < perUser(u)) all.push(await signIn(url, email));
+    return all;
+  });
+  return sessions.flat();
 }
 
 /** Accounts for `signIn`, signed up through the measured gateway (hashes of the cost under test). */
