@@ -47,8 +47,3 @@ export function challengeOf(response: GraphQLResponse<unknown>): MfaChallenge {
 export function completeMfa(app: GraphQLClient, id: string, code: string): Promise<GraphQLResponse<{ completeMfa: AuthPayload }>> {
   return app.gql<{ completeMfa: AuthPayload }>(COMPLETE_MFA, { id, code });
 }
-
-/** The claims of a JWT (not verified: the gateway issued it; tests read what it says). */
-export function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}

@@ -94,9 +94,12 @@ class RefreshingSession {
   private inFlight: Promise<string | null> | null = null;
   private readonly channel: InstanceType<typeof BroadcastChannel> | null;
   private readonly locks: Locks | null;
+  /** The Web Lock that lets one tab refresh at a time. */
+  private readonly lockName: string;
 
   constructor(private readonly options: AuthLinkOptions) {
     const name = options.channel === undefined ? 'auth-gateway-tokens' : options.channel;
+    this.lockName = `${name}:refresh`;
     // Where the platform has them: browsers, Node 22+.
     this.channel = name !== false && typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : null;
     this.locks = name !== false && typeof navigator !== 'undefined' ? ((navigator as { locks?: Locks }).locks ?? null) : null;
@@ -130,8 +133,7 @@ class RefreshingSession {
   }
 
   private exclusively<T>(work: () => Promise<T>): Promise<T> {
-    const name = typeof this.options.channel === 'string' ? this.options.channel : 'auth-gateway-tokens';
-    return this.locks ? this.locks.request(`${name}:refresh`, work) : work();
+    return this.locks ? this.locks.request(this.lockName, work) : work();
   }
 
   private async refreshUnlessNewer(used: string): Promise<string | null> {

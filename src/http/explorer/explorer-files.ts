@@ -13,8 +13,8 @@ const TYPES: Record<string, string> = {
  * dist/explorer under the project root (the directory holding package.json), whether this module
  * runs built (dist/src/…) or from source (tests).
  */
-export function builtExplorerDirectory(from = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
+export function builtExplorerDirectory(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return path.join(dir, 'dist', 'explorer');
 }

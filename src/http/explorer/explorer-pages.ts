@@ -31,9 +31,10 @@ function bundledPolicy(nonce: string | null): string {
   ].join('; ');
 }
 
-/** The auto page: ours, plus Apollo's embed script and its frame. */
+/** The explorer's files: they create no <style> of their own, so no nonce. */
 const FILE_POLICY = bundledPolicy(null);
 
+/** The auto page: ours, plus Apollo's embed script and its frame. */
 const AUTO_POLICY = [
   "default-src 'self'",
   `script-src 'self' ${APOLLO_SANDBOX_SCRIPT}`,
